@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kizuna.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("kizuna.core.auth_urls")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("core/", include("kizuna.core.urls")),
+    path("org/", include("kizuna.org.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "kizuna.core.views.forbidden"
+handler404 = "kizuna.core.views.not_found"
