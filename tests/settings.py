@@ -5,12 +5,11 @@ import tempfile
 
 os.environ.setdefault("KIZUNA_DATA_DIR", tempfile.mkdtemp(prefix="kizuna-test-"))
 
-from kizuna.settings import *  # noqa: E402,F403
+from kizuna.settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -113,8 +113,7 @@ else:
     }
 
 # --- Email -----------------------------------------------------------------------------
-_email = _env.email_url_config(os.environ.get("KIZUNA_EMAIL_URL") or "consolemail://")
-vars().update(_email)
+MAILERS = {"default": config.mailer_from_url(os.environ.get("KIZUNA_EMAIL_URL") or "console://")}
 DEFAULT_FROM_EMAIL = os.environ.get("KIZUNA_FROM_EMAIL", "kizuna@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -192,6 +191,7 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 # --- Static files (served by WhiteNoise straight from the apps; no collectstatic step) ---
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("KIZUNA_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {

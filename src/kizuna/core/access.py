@@ -71,11 +71,10 @@ def own_employee(user: UserLike) -> Employee | None:
         return None
     from kizuna.org.models import Employee
 
-    cached = getattr(user, "_kizuna_employee", False)
-    if cached is False:
-        cached = Employee.objects.filter(user=user).first()
-        user._kizuna_employee = cached
-    return cached
+    if not hasattr(user, "_kizuna_employee"):
+        user._kizuna_employee = Employee.objects.filter(user=user).first()
+    employee: Employee | None = user._kizuna_employee
+    return employee
 
 
 def managed_departments(user: UserLike) -> QuerySet[Department]:

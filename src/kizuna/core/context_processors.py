@@ -42,8 +42,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "label": item.label,
             "url": reverse(item.url_name),
             "active": current == item.url_name
-            or (item.url_name != "home" and current.startswith(item.url_name.split(":")[0] + ":")
-                and current.split(":")[1].startswith(item.section[:3])),
+            or (
+                item.url_name != "home"
+                and current.startswith(item.url_name.split(":")[0] + ":")
+                and current.split(":")[1].startswith(item.section[:3])
+            ),
         }
         for item in NAVIGATION
         if item.capability is None or access.can(user, item.capability)

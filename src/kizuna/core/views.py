@@ -7,11 +7,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from kizuna.core import access
+from kizuna.core import access, charts
 from kizuna.core.models import AuditLog
+from kizuna.core.roles import Role
 from kizuna.org import stats
 from kizuna.org.models import Organization
 
@@ -23,12 +26,49 @@ def home(request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         org = Organization.current()
         employees = access.visible_employees(request.user)
+        monthly = stats.monthly_movements(employees, today, months=24)
+        by_department = stats.headcount_by_top_department(
+            request.user, today, request.LANGUAGE_CODE
+        )
+        month_labels = [date_format(row["month"], "YEAR_MONTH_FORMAT") for row in monthly]
         context.update(
             org=org,
             summary=stats.headcount_summary(employees, today, org.fiscal_year_start_month),
-            monthly=stats.monthly_movements(employees, today, months=24),
-            by_department=stats.headcount_by_top_department(
-                request.user, today, request.LANGUAGE_CODE
+            monthly_rows=[
+                (label, row["hires"], row["leavers"], row["headcount"])
+                for label, row in zip(month_labels, monthly, strict=True)
+            ],
+            monthly_chart=charts.bar_and_line_chart(
+                month_labels,
+                [
+                    {
+                        "label": _("Hires"),
+                        "data": [r["hires"] for r in monthly],
+                        "color": "#0072B2",
+                    },
+                    {
+                        "label": _("Leavers"),
+                        "data": [r["leavers"] for r in monthly],
+                        "color": "#D55E00",
+                    },
+                ],
+                {
+                    "label": _("Headcount (month end)"),
+                    "data": [r["headcount"] for r in monthly],
+                    "color": "#009E73",
+                },
+                bar_title=_("People per month"),
+                line_title=_("Headcount"),
+            ),
+            monthly_headers=[_("Month"), _("Hires"), _("Leavers"), _("Headcount (month end)")],
+            department_headers=[_("Department"), _("Headcount")],
+            can_import=access.can(request.user, "org.import"),
+            department_rows=[(d["department"], d["headcount"]) for d in by_department],
+            department_chart=charts.bar_chart(
+                [d["department"] for d in by_department],
+                [{"label": _("Headcount"), "data": [d["headcount"] for d in by_department]}],
+                horizontal=True,
+                y_title=_("People"),
             ),
         )
     return render(request, "core/home.html", context)
@@ -58,7 +98,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME,
         language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=settings.HTTPS,
         httponly=True,
     )
@@ -71,7 +111,10 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/me.html",
-        {"employee": employee, "roles": access.roles_of(request.user)},
+        {
+            "employee": employee,
+            "role_labels": [Role(r).label for r in sorted(access.roles_of(request.user))],
+        },
     )
 
 

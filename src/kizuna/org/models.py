@@ -95,6 +95,9 @@ class DepartmentHistory(models.Model):
         ordering = ["department", "valid_from"]
         indexes = [models.Index(fields=["valid_from", "valid_to"])]
 
+    def __str__(self) -> str:
+        return f"{self.name} {self.valid_from}–{self.valid_to or ''}"
+
 
 class EmploymentType(models.TextChoices):
     FULL_TIME = "full_time", _("Full-time")
@@ -222,6 +225,9 @@ class EmployeeHistory(models.Model):
     class Meta:
         ordering = ["employee", "valid_from"]
         indexes = [models.Index(fields=["valid_from", "valid_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.valid_from}–{self.valid_to or ''}"
 
 
 class ImportKind(models.TextChoices):

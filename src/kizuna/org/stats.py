@@ -13,7 +13,9 @@ from kizuna.core.fiscal import fiscal_year, fiscal_year_start
 from kizuna.org.models import Department, Employee
 
 
-def headcount_summary(employees: QuerySet[Employee], today: dt.date, fy_start: int) -> dict[str, Any]:
+def headcount_summary(
+    employees: QuerySet[Employee], today: dt.date, fy_start: int
+) -> dict[str, Any]:
     """Headcount today plus hires and leavers in the current fiscal year to date."""
     fy = fiscal_year(today, fy_start)
     start = fiscal_year_start(fy, fy_start)
@@ -30,7 +32,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def monthly_movements(employees: QuerySet[Employee], today: dt.date, months: int) -> list[dict[str, Any]]:
+def monthly_movements(
+    employees: QuerySet[Employee], today: dt.date, months: int
+) -> list[dict[str, Any]]:
     """Hires and leavers per calendar month over the last ``months`` months (this one
     included), with the headcount at each month's end."""
     first = _add_months(today.replace(day=1), -(months - 1))
@@ -55,7 +59,8 @@ def monthly_movements(employees: QuerySet[Employee], today: dt.date, months: int
         **{
             f"m{i}": Count(
                 "pk",
-                filter=Q(hire_date__lte=end) & (Q(leave_date__isnull=True) | Q(leave_date__gte=end)),
+                filter=Q(hire_date__lte=end)
+                & (Q(leave_date__isnull=True) | Q(leave_date__gte=end)),
             )
             for i, end in enumerate(month_ends)
         }
@@ -86,9 +91,11 @@ def headcount_by_top_department(user: Any, today: dt.date, language: str) -> lis
     else:
         tops = list(Department.objects.filter(head=access.own_employee(user)))
     active = Q(hire_date__lte=today) & (Q(leave_date__isnull=True) | Q(leave_date__gte=today))
-    counts = Employee.objects.filter(active).aggregate(
-        **{f"d{d.pk}": Count("pk", filter=Q(department__path__startswith=d.path)) for d in tops}
-    ) if tops else {}
-    return [
-        {"department": d.display_name(language), "headcount": counts[f"d{d.pk}"]} for d in tops
-    ]
+    counts = (
+        Employee.objects.filter(active).aggregate(
+            **{f"d{d.pk}": Count("pk", filter=Q(department__path__startswith=d.path)) for d in tops}
+        )
+        if tops
+        else {}
+    )
+    return [{"department": d.display_name(language), "headcount": counts[f"d{d.pk}"]} for d in tops]

@@ -39,13 +39,23 @@ def departments(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values_list("department", "n")
     )
-    rows = []
-    for dept in visible:
-        total = sum(n for d, n in direct.items() if d in {x.pk for x in visible if x.path.startswith(dept.path)})
-        rows.append({"dept": dept, "direct": direct.get(dept.pk, 0), "total": total})
+    # subtree totals: add each department's own count to itself and all its ancestors
+    by_id = {d.pk: d for d in visible}
+    totals: dict[int, int] = dict.fromkeys(by_id, 0)
+    for dept_id, count in direct.items():
+        for ancestor in by_id[dept_id].path.strip("/").split("/"):
+            if int(ancestor) in totals:
+                totals[int(ancestor)] += count
     min_depth = min((d.depth for d in visible), default=0)
-    for row in rows:
-        row["indent"] = row["dept"].depth - min_depth
+    rows = [
+        {
+            "dept": d,
+            "direct": direct.get(d.pk, 0),
+            "total": totals[d.pk],
+            "indent": d.depth - min_depth,
+        }
+        for d in visible
+    ]
     return render(request, "org/departments.html", {"rows": rows})
 
 
@@ -103,7 +113,8 @@ def employees(request: HttpRequest) -> HttpResponse:
         "status": show,
         "today": today,
     }
-    template = "org/employees.html#results" if request.htmx else "org/employees.html"
+    partial = request.headers.get("HX-Request") == "true"
+    template = "org/employees.html#results" if partial else "org/employees.html"
     return render(request, template, context)
 
 
@@ -142,7 +153,9 @@ class ImportForm(forms.Form):
     )
     as_of = forms.DateField(
         label=_("Effective date"),
-        help_text=_("Changes to departments, managers and other attributes take effect on this date."),
+        help_text=_(
+            "Changes to departments, managers and other attributes take effect on this date."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -156,9 +169,7 @@ class ImportForm(forms.Form):
             )
         name = upload.name.lower()
         if not (name.endswith(".csv") or name.endswith(".xlsx")):
-            raise forms.ValidationError(
-                _("Choose a .csv or .xlsx file."), code="bad_extension"
-            )
+            raise forms.ValidationError(_("Choose a .csv or .xlsx file."), code="bad_extension")
         return upload
 
 
@@ -245,8 +256,8 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ImportKind.values:
         raise Http404
     body = columns.template_csv(kind, request.LANGUAGE_CODE)
-    response = HttpResponse(("\ufeff" + body).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        ("\ufeff" + body).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="kizuna-{kind}-template.csv"'
     return response
-
-

@@ -38,7 +38,14 @@ def apply(
     error and leaves the data untouched when any row is bad."""
     with transaction.atomic():
         counts = engine.apply(kind, content, filename, as_of, progress=progress)
-        audit.record(actor, f"org.import.{kind}", filename=filename, as_of=as_of.isoformat(), **counts)
+        audit.record(
+            actor,
+            f"org.import.{kind}",
+            target_type="import",
+            filename=filename,
+            as_of=as_of.isoformat(),
+            counts=counts,
+        )
     return counts
 
 

@@ -1,0 +1,149 @@
+"""Every URL pattern answers each role as expected; a new URL without an entry fails.
+
+Expected statuses: 200 page, 302 redirect (to login for anonymous), 403 role not allowed,
+404 object outside the user's scope, 405 method not allowed (GET on POST-only views).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kizuna.core.models import User
+from kizuna.core.roles import ALL_ROLES
+
+ANON = "anonymous"
+STAFF_ROLES = {"admin", "hr", "manager", "executive"}
+
+
+def statuses(default: int, anonymous: int = 302, **per_role: int) -> dict[str, int]:
+    table = {role: default for role in ALL_ROLES}
+    table.update(per_role)
+    table[ANON] = anonymous
+    return table
+
+
+def only(roles: set[str], ok: int = 200, other: int = 403, anonymous: int = 302) -> dict[str, int]:
+    return {**{r: (ok if r in roles else other) for r in ALL_ROLES}, ANON: anonymous}
+
+
+# name -> (kwargs factory from fixtures, expected statuses)
+Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
+MATRIX: dict[str, tuple[Kwargs | None, dict[str, int]]] = {
+    "home": (None, statuses(200)),
+    "healthz": (None, statuses(200, anonymous=200)),
+    "login": (None, statuses(302, anonymous=200)),
+    "logout": (None, statuses(405, anonymous=405)),
+    "password_reset": (None, statuses(200, anonymous=200)),
+    "password_reset_done": (None, statuses(200, anonymous=200)),
+    "password_reset_confirm": (
+        lambda f: {"uidb64": "MQ", "token": "bad-token"},
+        statuses(200, anonymous=200),
+    ),
+    "password_reset_complete": (None, statuses(200, anonymous=200)),
+    "set_language": (None, statuses(405, anonymous=405)),
+    "core:me": (None, statuses(200)),
+    "core:audit_log": (None, only({"admin"})),
+    "org:departments": (None, only(STAFF_ROLES)),
+    # 営業1課 is inside the manager's subtree (営業部)
+    "org:department_detail": (
+        lambda f: {"pk": f["company"]["departments"]["SALES1"].pk},
+        only(STAFF_ROLES),
+    ),
+    "org:employees": (None, only(STAFF_ROLES)),
+    # 伊藤 in 開発部 is outside the manager's subtree: 404 for the manager
+    "org:employee_detail": (
+        lambda f: {"pk": f["company"]["people"]["E006"].pk},
+        {**only(STAFF_ROLES), "manager": 404},
+    ),
+    "org:import": (None, only({"admin", "hr"})),
+    "org:import_detail": (lambda f: {"pk": f["job"].pk}, only({"admin", "hr"})),
+    "org:import_apply": (
+        lambda f: {"pk": f["job"].pk},
+        only({"admin", "hr"}, ok=405, other=405, anonymous=405),
+    ),
+    "org:import_progress": (lambda f: {"pk": f["job"].pk}, only({"admin", "hr"})),
+    "org:import_template": (lambda f: {"kind": "employees"}, only({"admin", "hr"})),
+}
+# Django admin: every page of it is for the admin role only; others go to its login.
+ADMIN_NAMESPACE_EXPECTED = only({"admin"}, ok=200, other=302)
+ADMIN_SAMPLE = [
+    "admin:index",
+    "admin:core_user_changelist",
+    "admin:org_employee_changelist",
+    "admin:core_auditlog_changelist",
+]
+
+
+def iter_patterns(
+    resolvers: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from iter_patterns(entry.url_patterns, prefix + str(entry.pattern), full_ns)
+        elif isinstance(entry, URLPattern):
+            name = entry.name or ""
+            full = f"{namespace}:{name}" if namespace and name else name
+            yield full, prefix + str(entry.pattern)
+
+
+def test_every_url_has_an_entry() -> None:
+    missing = []
+    for name, route in iter_patterns(get_resolver().url_patterns):
+        if name.startswith("admin:") or route.startswith("admin/"):
+            continue
+        if name.startswith("djdt") or route.startswith("static/"):
+            continue
+        if name not in MATRIX:
+            missing.append(f"{name or '(unnamed)'} -> {route}")
+    assert not missing, "URL patterns without an access-matrix entry:\n" + "\n".join(missing)
+    stale = set(MATRIX) - {n for n, _ in iter_patterns(get_resolver().url_patterns)}
+    assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def fixtures(company: dict[str, Any], role_users: dict[str, User]) -> dict[str, Any]:
+    import datetime as dt
+
+    from kizuna.org.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.create(
+        kind="employees",
+        filename="x.csv",
+        content=b"",
+        status=ImportStatus.INVALID,
+        as_of=dt.date(2026, 4, 1),
+    )
+    return {"company": company, "users": role_users, "job": job}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", [*ALL_ROLES, ANON])
+def test_each_url_answers_each_role_as_expected(who: str, fixtures: dict[str, Any]) -> None:
+    client = Client()
+    if who != ANON:
+        client.force_login(fixtures["users"][who])
+    wrong = []
+    for name, (make_kwargs, expected) in MATRIX.items():
+        url = reverse(name, kwargs=make_kwargs(fixtures) if make_kwargs else None)
+        status = client.get(url).status_code
+        if status != expected[who]:
+            wrong.append(f"{name} ({url}): expected {expected[who]}, got {status}")
+    for name in ADMIN_SAMPLE:
+        status = client.get(reverse(name)).status_code
+        if status != ADMIN_NAMESPACE_EXPECTED[who]:
+            wrong.append(f"{name}: expected {ADMIN_NAMESPACE_EXPECTED[who]}, got {status}")
+    assert not wrong, f"as {who}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login_with_next(fixtures: dict[str, Any]) -> None:
+    response = Client().get(reverse("org:employees"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login") + "?next=" + reverse("org:employees")
