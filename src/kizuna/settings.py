@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "django_tasks_db",
 ]
@@ -57,6 +58,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kizuna.urls"
+FORM_RENDERER = "kizuna.core.forms.FormRenderer"
 WSGI_APPLICATION = "kizuna.wsgi.application"
 
 TEMPLATES = [

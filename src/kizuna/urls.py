@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from kizuna.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("kizuna/favicon.svg")), name="favicon"),
     path("accounts/", include("kizuna.core.auth_urls")),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("core/", include("kizuna.core.urls")),

@@ -36,6 +36,7 @@ Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
 MATRIX: dict[str, tuple[Kwargs | None, dict[str, int]]] = {
     "home": (None, statuses(200)),
     "healthz": (None, statuses(200, anonymous=200)),
+    "favicon": (None, statuses(302, anonymous=302)),
     "login": (None, statuses(302, anonymous=200)),
     "logout": (None, statuses(405, anonymous=405)),
     "password_reset": (None, statuses(200, anonymous=200)),

@@ -7,11 +7,19 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm
+from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.core import ratelimit
 from kizuna.core.audit import client_ip
+
+
+class FormRenderer(TemplatesSetting):
+    """Every field in one wrapper with its label, input, help and inline error, linked by
+    aria-describedby (Django adds it); no label colon, which Japanese forms do not use."""
+
+    field_template_name = "includes/field.html"
 
 
 class LoginForm(forms.Form):

@@ -68,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 [d["department"] for d in by_department],
                 [{"label": _("Headcount"), "data": [d["headcount"] for d in by_department]}],
                 horizontal=True,
-                y_title=_("People"),
+                y_title=_("Number of people"),
             ),
         )
     return render(request, "core/home.html", context)

@@ -80,22 +80,21 @@ def monthly_movements(
 
 
 def headcount_by_top_department(user: Any, today: dt.date, language: str) -> list[dict[str, Any]]:
-    """Current headcount per top-level department visible to the user (for managers, the
-    departments they head)."""
-    departments = access.visible_departments(user)
+    """Current headcount (sub-departments included) per department one level below the
+    user's top: below the company root for company-wide roles, below the departments a
+    manager heads for managers (a head of a department without sub-departments sees it)."""
     if access.has_role(user, "admin", "hr", "executive"):
-        tops = list(departments.filter(depth__lte=1).order_by("depth", "sort_order", "code"))
-        # the company root (depth 0) is usually a single node: show its children instead
-        if len([d for d in tops if d.depth == 0]) == 1:
-            tops = [d for d in tops if d.depth == 1]
+        roots = list(Department.objects.filter(parent__isnull=True))
     else:
-        tops = list(Department.objects.filter(head=access.own_employee(user)))
+        roots = list(Department.objects.filter(head=access.own_employee(user)))
+    tops: list[Department] = []
+    for root in roots:
+        children = list(root.children.order_by("sort_order", "code"))
+        tops.extend(children or [root])
+    if not tops:
+        return []
     active = Q(hire_date__lte=today) & (Q(leave_date__isnull=True) | Q(leave_date__gte=today))
-    counts = (
-        Employee.objects.filter(active).aggregate(
-            **{f"d{d.pk}": Count("pk", filter=Q(department__path__startswith=d.path)) for d in tops}
-        )
-        if tops
-        else {}
+    counts = Employee.objects.filter(active).aggregate(
+        **{f"d{d.pk}": Count("pk", filter=Q(department__path__startswith=d.path)) for d in tops}
     )
     return [{"department": d.display_name(language), "headcount": counts[f"d{d.pk}"]} for d in tops]
