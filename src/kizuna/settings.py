@@ -32,6 +32,9 @@ CSRF_TRUSTED_ORIGINS = [
 INSTALLED_APPS = [
     "kizuna.core",
     "kizuna.org",
+    "kizuna.surveys",
+    "kizuna.engagement",
+    "kizuna.improvement",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -193,8 +193,9 @@ def test_the_kizuna_command_exits_with_the_right_status(
     """The real entry point, in a fresh data directory: exit 0 for a good file, 1 for a
     bad one (with the messages on stderr), through ``kizuna import``. (The other cases
     use call_command, which is much faster than starting processes.)"""
+    # A private SQLite database: never the server the suite's PostgreSQL leg points at.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")},
         "KIZUNA_DATA_DIR": str(tmp_path / "data"),
         "DJANGO_SETTINGS_MODULE": "kizuna.settings",
     }
