@@ -23,6 +23,8 @@ ALLOWED_HOSTS = [
     for host in os.environ.get("KIZUNA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
     if host.strip()
 ]
+# The address people open Kizuna at: links in emails (survey invitations, reminders).
+KIZUNA_BASE_URL = os.environ.get("KIZUNA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [
     origin.strip()
     for origin in os.environ.get("KIZUNA_CSRF_TRUSTED_ORIGINS", "").split(",")
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "kizuna.surveys",
     "kizuna.engagement",
     "kizuna.improvement",
+    "kizuna.customers",
+    "kizuna.usage",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -92,7 +96,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database.setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA busy_timeout=10000;",
+            "PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
             "transaction_mode": "IMMEDIATE",
         }
     )

@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from kizuna.api import api
 from kizuna.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +14,11 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("core/", include("kizuna.core.urls")),
     path("org/", include("kizuna.org.urls")),
+    path("surveys/", include("kizuna.surveys.urls")),
+    path("results/", include("kizuna.engagement.urls")),
+    path("plans/", include("kizuna.improvement.urls")),
+    path("v1/", include("kizuna.usage.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

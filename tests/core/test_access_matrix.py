@@ -69,6 +69,91 @@ MATRIX: dict[str, tuple[Kwargs | None, dict[str, int]]] = {
     ),
     "org:import_progress": (lambda f: {"pk": f["job"].pk}, only({"admin", "hr"})),
     "org:import_template": (lambda f: {"kind": "employees"}, only({"admin", "hr"})),
+    # surveys: HR pages for admin and HR; the answer page is public (the token is the key)
+    "surveys:list": (None, only({"admin", "hr"})),
+    "surveys:create": (None, only({"admin", "hr"})),
+    "surveys:detail": (lambda f: {"pk": f["survey"].pk}, only({"admin", "hr"})),
+    "surveys:launch": (
+        lambda f: {"pk": f["survey"].pk},
+        only({"admin", "hr"}, ok=405, other=405, anonymous=405),
+    ),
+    "surveys:close": (
+        lambda f: {"pk": f["survey"].pk},
+        only({"admin", "hr"}, ok=405, other=405, anonymous=405),
+    ),
+    "surveys:remind": (
+        lambda f: {"pk": f["survey"].pk},
+        only({"admin", "hr"}, ok=405, other=405, anonymous=405),
+    ),
+    "surveys:answer": (lambda f: {"token": f["answer_token"]}, statuses(200, anonymous=200)),
+    "surveys:answer_save": (
+        lambda f: {"token": f["answer_token"]},
+        statuses(405, anonymous=405),
+    ),
+    # action plans: the list and "you said, we did" show each user what they may see
+    # results: a closed survey (no answers) — pages for results viewers, 403 for others
+    "engagement:index": (None, only(STAFF_ROLES, ok=302)),
+    "engagement:results": (lambda f: {"survey_id": f["closed_survey"].pk}, only(STAFF_ROLES)),
+    # exports: the manager's subtree has no answers in the fixture, so the guard refuses
+    # it (403, like any scope under k); executives may not break results down
+    "engagement:export": (
+        lambda f: {"survey_id": f["closed_survey"].pk, "fmt": "csv"},
+        only({"admin", "hr"}),
+    ),
+    # the REST API: token or session; the schema is public, like the write-key endpoints
+    "api:openapi-json": (None, statuses(200, anonymous=200)),
+    "api:api-root": (None, statuses(404, anonymous=404)),
+    "api:me": (None, statuses(200, anonymous=401)),
+    "api:list_surveys": (None, {**only({"admin", "hr"}), ANON: 401}),
+    "api:create": (None, {**only({"admin", "hr"}), ANON: 401}),
+    "api:launch": (lambda f: {"survey_id": f["survey"].pk}, statuses(405, anonymous=405)),
+    "api:submit": (lambda f: {"token": f["answer_token"]}, statuses(405, anonymous=405)),
+    "api:results": (
+        lambda f: {"survey_id": f["closed_survey"].pk},
+        {**only({"admin", "hr", "executive"}), ANON: 401},
+    ),
+    # Segment-compatible ingestion: POST only, authenticated by write key, never by session
+    **{
+        f"usage:{kind}": (None, statuses(405, anonymous=405))
+        for kind in ("batch", "track", "identify", "group", "page", "screen", "alias")
+    },
+    "improvement:plans": (None, statuses(200)),
+    "improvement:team": (None, statuses(200)),
+    "improvement:plan_create": (None, only({"admin", "hr", "manager"})),
+    # a plan for 開発部, outside the manager's subtree: 404 for the manager and non-owners
+    "improvement:plan_detail": (
+        lambda f: {"pk": f["plans"]["DEV"].pk},
+        {**statuses(404), "admin": 200, "hr": 200, "executive": 200},
+    ),
+    # a plan for 営業1課, inside the manager's subtree; executives see it but cannot edit
+    "improvement:plan_edit": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        {**statuses(404), "admin": 200, "hr": 200, "manager": 200, "executive": 403},
+    ),
+    "improvement:review": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        {**statuses(404), "admin": 200, "hr": 200, "manager": 200, "executive": 403},
+    ),
+    "improvement:plan_status": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        statuses(405, anonymous=405),
+    ),
+    "improvement:action_add": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        statuses(405, anonymous=405),
+    ),
+    "improvement:action_toggle": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk, "action_pk": f["plan_action"].pk},
+        statuses(405, anonymous=405),
+    ),
+    "improvement:check_in_add": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        statuses(405, anonymous=405),
+    ),
+    "improvement:review_measure": (
+        lambda f: {"pk": f["plans"]["SALES1"].pk},
+        statuses(405, anonymous=405),
+    ),
 }
 # Django admin: every page of it is for the admin role only; others go to its login.
 ADMIN_NAMESPACE_EXPECTED = only({"admin"}, ok=200, other=302)
@@ -121,7 +206,59 @@ def fixtures(company: dict[str, Any], role_users: dict[str, User]) -> dict[str, 
         status=ImportStatus.INVALID,
         as_of=dt.date(2026, 4, 1),
     )
-    return {"company": company, "users": role_users, "job": job}
+    from kizuna.improvement.models import Action, Plan
+
+    plans = {
+        code: Plan.objects.create(
+            title=f"plan {code}",
+            owner=role_users["hr"],
+            scope=company["departments"][code],
+            target_metric="eNPS",
+            target_value=10,
+            due_on=dt.date(2026, 6, 30),
+            review_on=dt.date(2026, 9, 30),
+        )
+        for code in ("SALES1", "DEV")
+    }
+    plan_action = Action.objects.create(plan=plans["SALES1"], text="1on1 every week")
+    from django.utils import timezone
+
+    from kizuna.surveys import services as surveys
+    from kizuna.surveys.catalog import install_catalog
+
+    install_catalog()
+    survey = surveys.create_survey(
+        "access matrix survey",
+        "annual",
+        "kizuna-annual",
+        audience={"all": True},
+        opens_on=timezone.localdate(),
+        closes_on=timezone.localdate() + dt.timedelta(days=14),
+        created_by=role_users["hr"],
+    )
+    launched = surveys.launch(survey, by_user=role_users["hr"], send=False)
+    answer_link = next(iter(launched.links.values()))
+    closed_survey = surveys.create_survey(
+        "closed survey",
+        "annual",
+        "kizuna-annual",
+        audience={"all": True},
+        opens_on=timezone.localdate() - dt.timedelta(days=30),
+        closes_on=timezone.localdate() - dt.timedelta(days=16),
+        created_by=role_users["hr"],
+    )
+    surveys.launch(closed_survey, by_user=role_users["hr"], send=False)
+    surveys.close_survey(closed_survey, by_user=role_users["hr"])
+    return {
+        "company": company,
+        "users": role_users,
+        "job": job,
+        "survey": survey,
+        "closed_survey": closed_survey,
+        "answer_token": answer_link.rstrip("/").rsplit("/", 1)[-1],
+        "plans": plans,
+        "plan_action": plan_action,
+    }
 
 
 @pytest.mark.django_db

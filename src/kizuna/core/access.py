@@ -35,9 +35,20 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "org.import": frozenset({ADMIN, HR}),
     "org.edit_settings": frozenset({ADMIN}),
     "org.view_dashboard": frozenset({ADMIN, HR, EXECUTIVE, MANAGER}),
+    # guarded survey results (managers: their subtree; executives: company level)
+    "engagement.view_results": frozenset({ADMIN, HR, MANAGER, EXECUTIVE}),
     "core.view_audit_log": frozenset({ADMIN}),
     "core.manage_users": frozenset({ADMIN}),
     "core.admin_site": frozenset({ADMIN}),
+    # surveys: create, launch, close, remind; live response rates (guarded)
+    "surveys.manage": frozenset({ADMIN, HR}),
+    # action plans: see plans (managers: their subtree; everyone: plans they own)
+    "improvement.view": frozenset({ADMIN, HR, MANAGER, EXECUTIVE}),
+    "improvement.view_all": frozenset({ADMIN, HR, EXECUTIVE}),
+    # write a plan (managers: for their subtree only)
+    "improvement.create": frozenset({ADMIN, HR, MANAGER}),
+    # change any plan, company-wide plans, review values typed in by hand
+    "improvement.manage": frozenset({ADMIN, HR}),
 }
 
 UserLike = Any  # User or AnonymousUser

@@ -17,17 +17,26 @@ from kizuna.core import access
 class NavItem:
     label: str | Promise
     url_name: str
-    capability: str | None  # None: every signed-in user
-    section: str
+    capability: str | None  # None: every signed-in user (the page scopes itself)
+    prefixes: tuple[str, ...]  # view names that belong to this entry
 
 
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem(_("Home"), "home", None, "home"),
-    NavItem(_("Organisation"), "org:departments", "org.view_directory", "org"),
-    NavItem(_("People"), "org:employees", "org.view_directory", "people"),
-    NavItem(_("Import"), "org:import", "org.import", "import"),
-    NavItem(_("Audit log"), "core:audit_log", "core.view_audit_log", "audit"),
-    NavItem(_("My profile"), "core:me", None, "me"),
+    NavItem(_("Home"), "home", None, ("home",)),
+    NavItem(_("Organisation"), "org:departments", "org.view_directory", ("org:department",)),
+    NavItem(_("People"), "org:employees", "org.view_directory", ("org:employee",)),
+    NavItem(_("Import"), "org:import", "org.import", ("org:import",)),
+    NavItem(_("Surveys"), "surveys:list", "surveys.manage", ("surveys:",)),
+    NavItem(_("Survey results"), "engagement:index", "engagement.view_results", ("engagement:",)),
+    NavItem(
+        _("Action plans"),
+        "improvement:plans",
+        None,
+        ("improvement:plan", "improvement:action", "improvement:check_in", "improvement:review"),
+    ),
+    NavItem(_("You said, we did"), "improvement:team", None, ("improvement:team",)),
+    NavItem(_("Audit log"), "core:audit_log", "core.view_audit_log", ("core:audit",)),
+    NavItem(_("My profile"), "core:me", None, ("core:me",)),
 )
 
 
@@ -41,12 +50,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {
             "label": item.label,
             "url": reverse(item.url_name),
-            "active": current == item.url_name
-            or (
-                item.url_name != "home"
-                and current.startswith(item.url_name.split(":")[0] + ":")
-                and current.split(":")[1].startswith(item.section[:3])
-            ),
+            "active": any(current.startswith(prefix) for prefix in item.prefixes),
         }
         for item in NAVIGATION
         if item.capability is None or access.can(user, item.capability)

@@ -21,14 +21,13 @@ class JapaneseFirstLocaleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = self.language_for(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        with translation.override(language):  # restores the caller's language afterwards
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary = response.headers.get("Vary", "")
         if "Cookie" not in patch_vary:
             response.headers["Vary"] = f"{patch_vary}, Cookie" if patch_vary else "Cookie"
-        translation.deactivate()
         return response
 
     def language_for(self, request: HttpRequest) -> str:

@@ -52,6 +52,9 @@ class Command(TranslatedCommand):
             )
         except DemoError as error:
             raise CommandError(str(error)) from error
+        from kizuna.engagement.demo import build_demo_surveys
+
+        build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
         if result.created:
             self.stdout.write(
                 _("Built the sample company in %(seconds).1f s.")

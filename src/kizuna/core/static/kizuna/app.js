@@ -47,6 +47,11 @@
   function init(root) {
     initNavToggle(root);
     initCharts(root);
+    root.querySelectorAll("select[data-navigate]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        window.location.href = select.dataset.navigate + select.value + "/";
+      });
+    });
     root.querySelectorAll("[data-confirm]").forEach(function (el) {
       el.addEventListener("submit", function (event) {
         if (!window.confirm(el.dataset.confirm)) event.preventDefault();

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kizuna.customers import importing as customer_imports
 from kizuna.org.importing import messages, service
 from kizuna.org.importing.types import ImportRejected, RowError
 from kizuna.org.models import ImportKind
@@ -39,7 +40,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "kind",
-            choices=list(ImportKind.values),
+            choices=[*ImportKind.values, *customer_imports.KINDS],
             help=_("What the file contains: employees or departments."),
         )
         parser.add_argument("path", help=_("The CSV or .xlsx file to import."))
@@ -78,7 +79,12 @@ class Command(BaseCommand):
         content = self._read(path)
         dry_run: bool = options["dry_run"]
         errors: list[RowError] = []
-        if dry_run:
+        self.describe, self.message = messages.describe, messages.message
+        if kind in customer_imports.KINDS:
+            self.describe, self.message = customer_imports.describe, customer_imports.message
+            result = customer_imports.import_kind(kind, content, path.name, as_of, dry_run)
+            errors, summary = result.errors, result.summary
+        elif dry_run:
             result = service.validate(kind, content, path.name, as_of)
             errors, summary = result.errors, result.summary
         else:
@@ -133,7 +139,7 @@ class Command(BaseCommand):
     ) -> None:
         if errors:
             for error in errors:
-                self.stderr.write(messages.describe(error))
+                self.stderr.write(self.describe(error))
             return
         rows = sum(summary.values())
         if dry_run:
@@ -169,7 +175,7 @@ class Command(BaseCommand):
                 {
                     "row": error.row,
                     "column": error.column,
-                    "message": messages.message(error),
+                    "message": self.message(error),
                     "code": error.code,
                 }
                 for error in errors

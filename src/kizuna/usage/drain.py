@@ -1,0 +1,247 @@
+"""Moving spooled requests into the event store, in large batches.
+
+One pass (:func:`drain_once`):
+
+1. take the event store's writer lock (another drain running → return at once);
+2. read the oldest spooled requests from the OLTP database;
+3. in one DuckDB transaction, let DuckDB parse the spooled JSON itself, drop events
+   whose ``(source_id, messageId)`` is already stored (or repeated within the pass),
+   record ``group`` calls as user → account memberships and ``identify`` traits as
+   identities, and append the new events, each carrying its account;
+4. after DuckDB has committed, delete the drained spool rows in one statement.
+
+A crash between 3 and 4 leaves rows that are drained again on the next pass; the
+message-id check makes that harmless (nothing is counted twice, and memberships and
+traits are only updated from events that were actually new).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+import duckdb
+
+from kizuna.usage import spool, store
+from kizuna.usage.spool import SpooledRequest
+
+logger = logging.getLogger(__name__)
+
+MAX_REQUESTS_PER_PASS = 500
+"""Spooled requests per pass: 500 × 100-event batches is 50,000 events, large enough
+that DuckDB's per-statement cost vanishes, small enough to keep memory modest."""
+
+READER_GAP_SECONDS = 0.05
+"""Pause between full passes: ``flock`` is not fair, and a drain that re-locks at once
+would keep readers (who poll every 20 ms) out for as long as a backlog lasts."""
+
+_EVENT_SHAPE = (
+    '[{"messageId": "VARCHAR", "type": "VARCHAR", "event": "VARCHAR", "name": "VARCHAR",'
+    ' "userId": "VARCHAR", "anonymousId": "VARCHAR", "groupId": "VARCHAR",'
+    ' "timestamp": "VARCHAR", "sentAt": "VARCHAR",'
+    ' "properties": "JSON", "traits": "JSON", "context": "JSON"}]'
+)
+
+# The shape is a constant of this module, not input: no injection is possible.
+_UNPACK = f"""
+CREATE OR REPLACE TEMP TABLE incoming AS
+WITH spooled AS (
+    SELECT unnest($1) AS spool_id, unnest($2) AS source_id,
+           unnest($3) AS received_at, unnest($4) AS payload
+), unpacked AS (
+    SELECT spool_id, source_id, received_at,
+           unnest(events) AS e, generate_subscripts(events, 1) AS ordinal
+    FROM (SELECT *, from_json(payload, '{_EVENT_SHAPE}') AS events FROM spooled)
+)
+SELECT
+    e.messageId AS message_id,
+    source_id,
+    e.type AS type,
+    e.event AS event,
+    e.name AS name,
+    e.userId AS user_id,
+    e.anonymousId AS anonymous_id,
+    coalesce(
+        e.groupId,
+        json_extract_string(e.context, '$.groupId'),
+        json_extract_string(e.properties, '$.groupId')
+    ) AS group_id,
+    coalesce(try_cast(e.timestamp AS TIMESTAMPTZ), received_at) AS "timestamp",
+    try_cast(e.sentAt AS TIMESTAMPTZ) AS sent_at,
+    received_at,
+    e.properties AS properties,
+    e.traits AS traits,
+    e.context AS context,
+    spool_id,
+    ordinal
+FROM unpacked
+"""  # noqa: S608
+
+_FRESH = """
+CREATE OR REPLACE TEMP TABLE fresh AS
+SELECT i.* FROM (
+    SELECT * FROM incoming
+    QUALIFY row_number() OVER (
+        PARTITION BY source_id, message_id ORDER BY spool_id, ordinal
+    ) = 1
+) AS i
+ANTI JOIN events AS e ON e.source_id = i.source_id AND e.message_id = i.message_id
+"""
+
+_MEMBERSHIPS = """
+MERGE INTO group_memberships AS m
+USING (
+    SELECT user_id, group_id, min("timestamp") AS first_seen, max("timestamp") AS last_seen
+    FROM fresh
+    WHERE type = 'group' AND user_id IS NOT NULL AND group_id IS NOT NULL
+    GROUP BY user_id, group_id
+) AS g
+ON m.user_id = g.user_id AND m.group_id = g.group_id
+WHEN MATCHED THEN UPDATE SET
+    first_seen = least(m.first_seen, g.first_seen),
+    last_seen = greatest(m.last_seen, g.last_seen)
+WHEN NOT MATCHED THEN INSERT (user_id, group_id, first_seen, last_seen)
+    VALUES (g.user_id, g.group_id, g.first_seen, g.last_seen)
+"""
+
+# Traits merge like Segment profiles: later identify calls override earlier keys. Within
+# a pass they are applied in timestamp order; a pass whose newest call is older than the
+# stored profile only fills keys the profile lacks.
+_IDENTITIES = """
+MERGE INTO identities AS t
+USING (
+    SELECT
+        user_id,
+        list_reduce(
+            list(coalesce(traits, '{}'::JSON) ORDER BY "timestamp", spool_id, ordinal),
+            lambda a, b: json_merge_patch(a, b)
+        ) AS traits,
+        min("timestamp") AS first_seen,
+        max("timestamp") AS last_seen
+    FROM fresh
+    WHERE type = 'identify' AND user_id IS NOT NULL
+    GROUP BY user_id
+) AS s
+ON t.user_id = s.user_id
+WHEN MATCHED THEN UPDATE SET
+    traits = CASE WHEN s.last_seen >= t.last_seen
+        THEN json_merge_patch(t.traits, s.traits)
+        ELSE json_merge_patch(s.traits, t.traits) END,
+    first_seen = least(t.first_seen, s.first_seen),
+    last_seen = greatest(t.last_seen, s.last_seen)
+WHEN NOT MATCHED THEN INSERT (user_id, traits, first_seen, last_seen)
+    VALUES (s.user_id, s.traits, s.first_seen, s.last_seen)
+"""
+
+# Events that name no account get their user's: the membership seen most recently
+# (ties broken by group id, so the choice is deterministic).
+_INSERT = """
+INSERT INTO events
+SELECT
+    f.message_id, f.source_id, f.type, f.event, f.name, f.user_id, f.anonymous_id,
+    coalesce(f.group_id, a.group_id), f."timestamp", f.sent_at, f.received_at,
+    f.properties, f.traits, f.context
+FROM fresh AS f
+LEFT JOIN (
+    SELECT user_id, first(group_id ORDER BY last_seen DESC, group_id) AS group_id
+    FROM group_memberships
+    WHERE user_id IN (SELECT user_id FROM fresh WHERE group_id IS NULL)
+    GROUP BY user_id
+) AS a ON f.group_id IS NULL AND a.user_id = f.user_id
+ORDER BY f."timestamp"
+"""
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What one pass did. ``duplicates`` = events received − events stored."""
+
+    requests: int = 0
+    received: int = 0
+    stored: int = 0
+    busy: bool = False
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.stored
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return {**asdict(self), "duplicates": self.duplicates}
+
+    def __add__(self, other: DrainResult) -> DrainResult:
+        return DrainResult(
+            self.requests + other.requests,
+            self.received + other.received,
+            self.stored + other.stored,
+            self.busy or other.busy,
+        )
+
+
+def drain_once(max_requests: int = MAX_REQUESTS_PER_PASS, lock_timeout: float = 0.0) -> DrainResult:
+    """Move up to ``max_requests`` spooled requests into the event store.
+
+    Returns ``busy=True`` without doing anything when another process holds the event
+    store for longer than ``lock_timeout`` seconds (another drain, or long reads).
+    """
+    if not spool.pending():
+        return DrainResult()  # nothing to do: leave the store to its readers
+    try:
+        with store.connect(read_only=False, timeout=lock_timeout) as con:
+            batch = spool.oldest(max_requests)
+            if not batch:
+                return DrainResult()
+            received, stored = _load(con, batch)
+            # Still under the lock, so no other drain reads these rows again.
+            spool.retire(row.id for row in batch)
+    except store.StoreBusy:
+        return DrainResult(busy=True)
+    return DrainResult(len(batch), received, stored)
+
+
+def drain_all(time_budget: float = 8.0, max_requests: int = MAX_REQUESTS_PER_PASS) -> DrainResult:
+    """Drain until the spool is empty, the store is busy, or ``time_budget`` seconds pass."""
+    deadline = time.monotonic() + time_budget
+    total = DrainResult()
+    while True:
+        result = drain_once(max_requests)
+        total += result
+        if result.busy or result.requests < max_requests or time.monotonic() >= deadline:
+            return total
+        time.sleep(READER_GAP_SECONDS)
+
+
+def _load(con: duckdb.DuckDBPyConnection, batch: list[SpooledRequest]) -> tuple[int, int]:
+    """Write one batch in a single DuckDB transaction; return (received, stored)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            _UNPACK,
+            [
+                [row.id for row in batch],
+                [row.source_id for row in batch],
+                [row.received_at for row in batch],
+                [row.payload.decode() for row in batch],
+            ],
+        )
+        con.execute(_FRESH)
+        con.execute(_MEMBERSHIPS)
+        con.execute(_IDENTITIES)
+        con.execute(_INSERT)
+        received, stored = _counts(con)
+        con.execute("DROP TABLE incoming")
+        con.execute("DROP TABLE fresh")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    logger.info("drained %s requests: %s events received, %s stored", len(batch), received, stored)
+    return received, stored
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM incoming), (SELECT count(*) FROM fresh)"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
