@@ -16,8 +16,8 @@ guard at k = 5:
   ``guard_groups`` + ``apply``, the real complementary suppression included);
 * the department-tree heatmap (``subtree_scores`` + ``guard_tree``);
 * the 12-wave trend: company figures per wave, and every consecutive pair of waves
-  compared per team with ``wave_comparison`` (Welch's t on the engagement index, the
-  two-proportion z test per factor), flagged significant only where the guard shows the
+  compared per team in one pass with ``series_comparison`` (Welch's t on the engagement
+  index, the two-proportion z test per factor), flagged significant only where the guard shows the
   team in both waves (``wave_guard`` + ``significant_change``), plus the company change;
 * Cronbach's alpha per factor (``factor_item_matrix`` + ``cronbach_alpha``);
 * key drivers by relative weights (``driver_matrix`` + ``relative_weights``).
@@ -53,6 +53,7 @@ three disagree (or, with ``--strict``, when a goal is missed).
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import datetime as dt
 import gc
@@ -74,6 +75,7 @@ from typing import Any
 # Kizuna's guard imports Django (translations, the audit log): configure the real settings
 # on a throw-away data directory that nothing inherited can redirect to a real database.
 _DATA_DIR = tempfile.mkdtemp(prefix="kizuna-bench-survey-")
+atexit.register(shutil.rmtree, _DATA_DIR, ignore_errors=True)
 for _key in [k for k in os.environ if k.startswith("KIZUNA_")]:
     del os.environ[_key]
 os.environ["KIZUNA_DATA_DIR"] = _DATA_DIR
@@ -457,10 +459,14 @@ def ours(data: Dataset, timer: Sections) -> dict[str, Any]:
     seen.append(visibility)
     company_changes = []
     team_changes = []
+    # every consecutive pair of waves scored and tested at once
+    all_teams = scoring.series_comparison(respondents, list(data.waves), ["department_id"], codes)
+    all_company = scoring.series_comparison(respondents, list(data.waves), [], codes)
+    by_wave = all_teams.partition_by("survey_id", as_dict=True)
+    company_by_wave = all_company.partition_by("survey_id", as_dict=True)
     for i in range(1, len(frames)):
-        prev, curr = frames[i - 1], frames[i]
         both = guard.wave_guard(seen[i], seen[i - 1], ["department_id"])
-        change = scoring.wave_comparison(prev, curr, ["department_id"], codes)
+        change = by_wave[(data.waves[i],)].drop("survey_id")
         shown = guard.apply(change, both, ["department_id"], keep=["measure", "test"])
         flag = stats.significant_change(
             shown.get_column("p_value").fill_null(np.nan).to_numpy(),
@@ -473,8 +479,7 @@ def ours(data: Dataset, timer: Sections) -> dict[str, Any]:
                 pl.lit(data.waves[i]).alias("survey_id"), pl.Series("significant", flag)
             )
         )
-        overall = scoring.wave_comparison(prev, curr, [], codes)
-        company_changes.append(overall.with_columns(pl.lit(data.waves[i]).alias("survey_id")))
+        company_changes.append(company_by_wave[(data.waves[i],)])
     timer.mark("trend + team tests")
 
     alpha = {}
@@ -1591,8 +1596,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        status = main()
-    finally:
-        shutil.rmtree(_DATA_DIR, ignore_errors=True)
-    sys.exit(status)
+    sys.exit(main())

@@ -25,7 +25,8 @@ def test_the_demo_story_is_found() -> None:
     assert built.created and built.pulses == 12 and built.annual == 1
     assert not demo.build_demo_surveys(today=TODAY).created  # idempotent
     hr = User.objects.get(email="hr@sample.example")
-    pulses = list(Survey.objects.filter(series=demo.PULSE_SERIES).order_by("wave"))
+    pulses = list(Survey.objects.filter(series=demo.PULSE_SERIES, status="closed").order_by("wave"))
+    assert Survey.objects.filter(series=demo.PULSE_SERIES, status="open").count() == 1
     assert [p.wave for p in pulses] == list(range(1, 13))
     assert all(p.closes_on and p.closes_on < TODAY for p in pulses)
     latest = pulses[-1]

@@ -4,10 +4,14 @@ server: what an existing integration sends arrives in DuckDB with the right fiel
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
+import requests
 
 from kizuna.usage import drain
 from tests.usage.conftest import query
@@ -17,6 +21,24 @@ analytics = pytest.importorskip("segment.analytics", reason="segment-analytics-p
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WHEN = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sdk_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The SDK shares one keep-alive HTTP session per process, and a kept-alive
+    connection keeps a live-server thread (and its database connection) alive. Each
+    test gets its own session, closed afterwards, and the server threads are given a
+    moment to finish while the test database still exists."""
+    session = requests.Session()
+    monkeypatch.setattr(analytics.request, "_session", session)
+    yield
+    session.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.02)
+    print("\nALIVE", [t.name for t in threading.enumerate()])
 
 
 def make_client(live_server: Any, key: str, errors: list[Any], **options: Any) -> Any:
@@ -29,7 +51,7 @@ def make_client(live_server: Any, key: str, errors: list[Any], **options: Any) -
     )
 
 
-def test_sdk_calls_arrive_in_the_event_store(live_server, write_key):
+def test_sdk_calls_arrive_in_the_event_store(write_key, live_server):
     errors: list[Any] = []
     client = make_client(live_server, write_key, errors, sync_mode=True)
     client.identify("user-1", {"email": "aiko@example.com", "plan": "pro"}, timestamp=WHEN)
@@ -66,7 +88,7 @@ def test_sdk_calls_arrive_in_the_event_store(live_server, write_key):
     assert query("SELECT user_id, group_id FROM group_memberships") == [("user-1", "acct-42")]
 
 
-def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(live_server, write_key):
+def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(write_key, live_server):
     errors: list[Any] = []
     client = make_client(live_server, write_key, errors, gzip=True, upload_size=50)
     for i in range(120):
@@ -85,7 +107,7 @@ def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(live_serve
     assert query("SELECT sum((properties->>'$.i')::INT) FROM events") == [(sum(range(120)),)]
 
 
-def test_sdk_sees_a_bad_write_key_as_an_error(live_server, write_key):
+def test_sdk_sees_a_bad_write_key_as_an_error(write_key, live_server):
     errors: list[Any] = []
     client = make_client(live_server, "kzw_wrong", errors, sync_mode=True)
     with pytest.raises(analytics.request.APIError) as caught:

@@ -90,6 +90,14 @@ class DemoSurveys:
     pulses: int
     annual: int
     responses: int
+    # the demo employee's link to this month's open pulse (shown once, when created)
+    answer_link: str = ""
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -149,7 +157,7 @@ def build_demo_surveys(
 
     today = today or timezone.localdate()
     if Survey.objects.filter(series=PULSE_SERIES).exists():
-        return DemoSurveys(False, 0, 0, 0)
+        return DemoSurveys(False, 0, 0, 0, _fresh_employee_link())
     catalog.install_catalog()
     rng = np.random.default_rng(seed)
     employees = list(Employee.objects.values_list("pk", flat=True).order_by("pk"))
@@ -198,7 +206,74 @@ def build_demo_surveys(
                 progress(f"{survey.name}: {total:,}")
         pulses = [sv for sv, _wave in surveys if sv.kind == SurveyKind.PULSE]
         _demo_plan(pulses, declining, today)
-    return DemoSurveys(True, WAVES, 1, total)
+        link = _open_pulse(today, rng, traits, index_of, questions, low_paths, declining)
+    return DemoSurveys(True, WAVES, 1, total, link)
+
+
+def _fresh_employee_link() -> str:
+    """A new link for the demo employee's unanswered invitation to the open pulse (only a
+    hash of a token is stored, so showing the link again means issuing a new one)."""
+    from kizuna.surveys import delivery
+    from kizuna.surveys import tokens as survey_tokens
+
+    invitation = (
+        Invitation.objects.filter(
+            survey__series=PULSE_SERIES,
+            survey__status=SurveyStatus.OPEN,
+            employee__user__email="employee@sample.example",
+            completed=False,
+        )
+        .order_by("-survey__wave")
+        .first()
+    )
+    if invitation is None:
+        return ""
+    raw = survey_tokens.new_token()
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=survey_tokens.hash_token(raw))
+    return delivery.answer_link(raw)
+
+
+def _open_pulse(
+    today: dt.date,
+    rng: np.random.Generator,
+    traits: dict[str, np.ndarray],
+    index_of: dict[int, int],
+    questions: dict[str, Question],
+    low_paths: list[str],
+    declining: Department | None,
+) -> str:
+    """This month's pulse, open now: about half the company has answered, the demo
+    employee has not (their link is returned so they can try the answer page)."""
+    from kizuna.core.models import User
+
+    opens = today - dt.timedelta(days=3)
+    survey = survey_services.create_survey(
+        f"パルスサーベイ {opens:%Y年%-m月}",
+        SurveyKind.PULSE,
+        catalog.PULSE,
+        audience={"all": True},
+        opens_on=opens,
+        closes_on=today + dt.timedelta(days=11),
+        series=PULSE_SERIES,
+        created_by=None,
+    )
+    launched = survey_services.launch(survey, by_user=None, today=opens, send=False)
+    employee = User.objects.filter(email="employee@sample.example").first()
+    mine = getattr(employee, "employee", None) if employee else None
+    keep_open = {mine.pk} if mine is not None else set()
+    _answer_wave(
+        survey,
+        WAVES + 1,
+        rng,
+        traits,
+        index_of,
+        questions,
+        low_paths,
+        declining,
+        share=0.5,
+        skip_employees=keep_open,
+    )
+    return launched.links.get(mine.pk, "") if mine is not None else ""
 
 
 def _demo_plan(pulses: list[Survey], declining: Department | None, today: dt.date) -> None:
@@ -270,6 +345,9 @@ def _answer_wave(
     questions: dict[str, Question],
     low_paths: list[str],
     declining: Department | None,
+    *,
+    share: float = 1.0,
+    skip_employees: set[int] | None = None,
 ) -> int:
     invitations = list(Invitation.objects.filter(survey=survey).order_by("pk"))
     n = len(invitations)
@@ -286,7 +364,9 @@ def _answer_wave(
     else:
         slide = 0.0
     respond_p = np.where((in_declining > 0) & (slide < -0.5), 0.72, 0.82)
-    responded = rng.random(n) < respond_p
+    responded = rng.random(n) < respond_p * share
+    if skip_employees:
+        responded &= np.array([inv.employee_id not in skip_employees for inv in invitations])
 
     driver_scores: dict[str, np.ndarray] = {}
     for code, mean in DRIVER_MEANS.items():
@@ -317,6 +397,10 @@ def _answer_wave(
         item.question for item in survey.items.select_related("question__factor").order_by("order")
     ]
     day = survey.closes_on or survey.opens_on
+    if day is not None and survey.status == SurveyStatus.OPEN:
+        day = min(
+            day, dt.date.today() if survey.opens_on is None else max(survey.opens_on, _today())
+        )
     assert day is not None and survey.opens_on is not None
     respondent_rows = np.flatnonzero(responded)
     span = max(1, (day - survey.opens_on).days)

@@ -450,17 +450,45 @@ def _trend(
     codes: list[str],
 ) -> list[dict[str, Any]]:
     """Company (or scope) figures per wave, and each change since the previous wave with a
-    significance mark only when p < 0.05 and both waves pass the guard (METRICS.md)."""
-    points: list[dict[str, Any]] = []
-    previous: pl.DataFrame | None = None
-    previous_visible = False
+    significance mark only when p < 0.05 and both waves pass the guard (METRICS.md).
+    All waves are scored and tested in one pass (``scoring.series_comparison``)."""
+    visible_waves: list[int] = []
+    scoped_parts = []
     for wave in waves:
         current = respondents.filter(pl.col("survey_id") == wave.pk)
         try:
             scoped = _scoped(current, scope, policy)
-            visible = scoped.height >= policy.k
         except guard.Refused:
-            scoped, visible = current.clear(), False
+            continue
+        if scoped.height >= policy.k:
+            visible_waves.append(wave.pk)
+            scoped_parts.append(scoped)
+    scoped_all = pl.concat(scoped_parts, how="diagonal_relaxed") if scoped_parts else None
+    per_wave: dict[int, dict[str, Any]] = {}
+    changes: dict[int, dict[str, Any]] = {}
+    if scoped_all is not None:
+        for row in _rows(scoring.group_scores(scoped_all, ["survey_id"], codes)):
+            per_wave[row["survey_id"]] = row
+        # pairs of consecutive waves, both visible (a hidden wave breaks the chain)
+        pairs = [w.pk for w in waves]
+        comparison = scoring.series_comparison(scoped_all, pairs, [], codes)
+        for c in _rows(comparison):
+            significant = bool(
+                stats.significant_change(
+                    np.array([np.nan if c["p_value"] is None else c["p_value"]]),
+                    np.array([True]),
+                    np.array([True]),
+                )[0]
+            )
+            changes.setdefault(c["survey_id"], {})[c["measure"]] = {
+                "diff": c["diff"],
+                "p_value": c["p_value"],
+                "significant": significant,
+            }
+    points: list[dict[str, Any]] = []
+    previous_visible = False
+    for wave in waves:
+        visible = wave.pk in per_wave
         point: dict[str, Any] = {
             "survey_id": wave.pk,
             "wave": wave.wave,
@@ -469,32 +497,17 @@ def _trend(
             "suppressed": not visible,
         }
         if visible:
-            row = _rows(scoring.group_scores(scoped, [], codes))[0]
+            row = per_wave[wave.pk]
             point.update(
                 engagement_index=row["engagement_index"],
                 enps=row["enps"],
                 respondents=row["respondents"],
                 favourable={c: row.get(f"{c}__favourable") for c in codes},
             )
-            if previous is not None and previous_visible:
-                change = scoring.wave_comparison(previous, scoped, [], codes)
-                marks = {}
-                for c in _rows(change):
-                    significant = bool(
-                        stats.significant_change(
-                            np.array([c["p_value"] if c["p_value"] is not None else np.nan]),
-                            np.array([True]),
-                            np.array([True]),
-                        )[0]
-                    )
-                    marks[c["measure"]] = {
-                        "diff": c["diff"],
-                        "p_value": c["p_value"],
-                        "significant": significant,
-                    }
-                point["change"] = marks
+            if previous_visible and wave.pk in changes:
+                point["change"] = changes[wave.pk]
         points.append(point)
-        previous, previous_visible = scoped, visible
+        previous_visible = visible
     return points
 
 

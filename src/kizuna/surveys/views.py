@@ -151,7 +151,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for row in visibility.guard_groups(survey, raw, services.RATE_ATTRIBUTES[by])
         ]
         chart = charts.bar_chart(
-            [g["label"] if g["visible"] else f"{g['label']} — 🔒" for g in groups],
+            [g["label"] if g["visible"] else f"{g['label']} —" for g in groups],
             [
                 {
                     "label": _("Response rate (%)"),
@@ -168,8 +168,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (
             g["label"],
             f"{g['invited']:,}",
-            f"{g['responded']:,}" if g["visible"] else "— 🔒",
-            f"{g['percent']:.1f}%" if g["percent"] is not None else f"— 🔒 {g['reason']}",
+            f"{g['responded']:,}" if g["visible"] else "—",
+            f"{g['percent']:.1f}%" if g["percent"] is not None else f"— {g['reason']}",
         )
         for g in groups
     ]

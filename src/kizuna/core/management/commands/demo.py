@@ -54,7 +54,7 @@ class Command(TranslatedCommand):
             raise CommandError(str(error)) from error
         from kizuna.engagement.demo import build_demo_surveys
 
-        build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
+        surveys = build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
         if result.created:
             self.stdout.write(
                 _("Built the sample company in %(seconds).1f s.")
@@ -69,6 +69,16 @@ class Command(TranslatedCommand):
         )
         for login in result.logins:
             self.stdout.write(f"  {login.role:<10} {login.email:<28} {login.name}")
+        if surveys.answer_link:
+            self.stdout.write("")
+            self.stdout.write(
+                _("This month's pulse survey, as employee@sample.example: %(link)s")
+                % {
+                    "link": surveys.answer_link.replace(
+                        "127.0.0.1:8000", f"127.0.0.1:{options['port']}"
+                    )
+                }
+            )
         if options["no_serve"]:
             return
         self.serve(options["port"])
