@@ -100,6 +100,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # Opening a SQLite connection (and running the PRAGMAs) costs 2–4 ms per request.
+    _database.setdefault("CONN_MAX_AGE", 600)
+    _database.setdefault("CONN_HEALTH_CHECKS", True)
 else:
     _database.setdefault("CONN_MAX_AGE", 60)
     _database.setdefault("CONN_HEALTH_CHECKS", True)

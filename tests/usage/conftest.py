@@ -42,7 +42,7 @@ def post(client: Client) -> PostFn:
     """POST a JSON body (dict, or raw bytes) to /v1/<kind>."""
 
     def send(
-        kind: str, body: dict[str, Any] | bytes, key: str | None = None, **headers: str
+        kind: str, body: dict[str, Any] | bytes, key: str | None = None, **headers: Any
     ) -> Any:
         data = body if isinstance(body, bytes) else orjson.dumps(body)
         if key is not None:

@@ -38,7 +38,6 @@ def _fresh_sdk_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "process_request_thread" in thread.name for thread in threading.enumerate()
     ):
         time.sleep(0.02)
-    print("\nALIVE", [t.name for t in threading.enumerate()])
 
 
 def make_client(live_server: Any, key: str, errors: list[Any], **options: Any) -> Any:

@@ -76,7 +76,14 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
         return render(request, "engagement/results.html", context, status=200)
     labels: dict[str, str] = {"engagement_index": _("Engagement"), "enps": "eNPS"}
     labels.update({f"{f['code']}__favourable": f["name"] for f in data["factors"]})
-    context.update(data=data, charts=_charts(data), measure_labels=labels, plan_url=_plan_url())
+    plan_attribute = {"team": "department", "tenure": "tenure_band", "age": "age_band"}.get(by, by)
+    context.update(
+        data=data,
+        charts=_charts(data),
+        measure_labels=labels,
+        plan_url=_plan_url(),
+        plan_attribute=plan_attribute,
+    )
     return render(request, "engagement/results.html", context)
 
 

@@ -17,6 +17,7 @@ traits are only updated from events that were actually new).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -233,7 +234,8 @@ def _load(con: duckdb.DuckDBPyConnection, batch: list[SpooledRequest]) -> tuple[
         con.execute("DROP TABLE fresh")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # keep the original error, not this one
+            con.execute("ROLLBACK")
         raise
     logger.info("drained %s requests: %s events received, %s stored", len(batch), received, stored)
     return received, stored

@@ -14,9 +14,9 @@ unchanged:
 A request is accepted whole or refused whole: the first problem found is reported with
 a machine-readable code, a translated message, the event's index and a field path, and
 nothing is stored. Accepted events are normalised just enough that the drain never
-meets a surprise: ids become strings, timestamps in any other ISO 8601 form than the
-SDKs' are rewritten in UTC, a missing
-``messageId`` is generated (as Segment does), and the write key is dropped so it never
+meets a surprise: ids become strings, timestamps in any ISO 8601 form other than the
+SDKs' are rewritten in UTC, a missing ``messageId`` is generated (as Segment does), the
+request's ``sentAt`` is copied onto its events, and the write key is dropped so it never
 reaches the spool.
 """
 
@@ -42,7 +42,6 @@ EVENT_TYPES = ("track", "identify", "group", "page", "screen", "alias")
 """Call types accepted inside a batch; each also has its own endpoint."""
 
 _OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
-
 _TIME_FIELDS = ("timestamp", "sentAt", "originalTimestamp")
 
 
