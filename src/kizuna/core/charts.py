@@ -29,7 +29,8 @@ def bar_chart(
             "ticks": {"precision": 0},
             "stacked": stacked,
         },
-        ("y" if horizontal else "x"): {"stacked": stacked},
+        # every category label is shown (no skipping): a hidden row must stay visible
+        ("y" if horizontal else "x"): {"stacked": stacked, "ticks": {"autoSkip": False}},
     }
     return {
         "type": "bar",
