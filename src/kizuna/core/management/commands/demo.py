@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from kizuna.core.i18n import TranslatedCommand
 from kizuna.core.management.commands.serve import gunicorn_command
+
+BACKGROUND_SURVEYS_FROM = 1000  # employees
 
 
 class Command(TranslatedCommand):
@@ -36,9 +39,21 @@ class Command(TranslatedCommand):
             action="store_true",
             help=_("Build the data and exit without serving."),
         )
+        parser.add_argument("--surveys-only", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from kizuna.engagement.demo import build_demo_surveys
         from kizuna.org.demo import DemoError, build_demo
+
+        if options["surveys_only"]:  # the background half of a large demo (see below)
+            built = build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
+            self.stdout.write(_("The survey history is complete."))
+            if built.answer_link:
+                self.stdout.write(
+                    _("This month's pulse survey, as employee@sample.example: %(link)s")
+                    % {"link": built.answer_link}
+                )
+            return
 
         employees = options["employees"]
         if not 100 <= employees <= 10_000:
@@ -52,9 +67,12 @@ class Command(TranslatedCommand):
             )
         except DemoError as error:
             raise CommandError(str(error)) from error
-        from kizuna.engagement.demo import build_demo_surveys
-
-        surveys = build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
+        # A large company's survey history (millions of answers) would delay the first page
+        # past a minute: serve first and keep filling it in the background, with progress.
+        in_background = employees > BACKGROUND_SURVEYS_FROM and not options["no_serve"]
+        surveys = None
+        if not in_background:
+            surveys = build_demo_surveys(progress=lambda message: self.stdout.write(f"  {message}"))
         if result.created:
             self.stdout.write(
                 _("Built the sample company in %(seconds).1f s.")
@@ -69,7 +87,7 @@ class Command(TranslatedCommand):
         )
         for login in result.logins:
             self.stdout.write(f"  {login.role:<10} {login.email:<28} {login.name}")
-        if surveys.answer_link:
+        if surveys is not None and surveys.answer_link:
             self.stdout.write("")
             self.stdout.write(
                 _("This month's pulse survey, as employee@sample.example: %(link)s")
@@ -81,6 +99,11 @@ class Command(TranslatedCommand):
             )
         if options["no_serve"]:
             return
+        if in_background:
+            self.stdout.write(
+                _("The survey history is being built in the background; progress follows.")
+            )
+            subprocess.Popen([sys.executable, "-m", "kizuna.cli", "demo", "--surveys-only"])
         self.serve(options["port"])
 
     def serve(self, port: int) -> None:
