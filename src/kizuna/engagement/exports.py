@@ -50,7 +50,7 @@ def results_groups(
     guard.audit_view(user, survey, what, scope.filters, columns, request=request)
     frames = data.load([survey.pk])
     respondents = scoring.respondent_table(frames.answers, frames.questions, frames.responses)
-    scoped = report._scoped(respondents, scope, policy)
+    scoped = report.scoped_respondents(respondents, scope, policy)
     codes = [
         f["code"]
         for f in report.factors("en")
@@ -64,13 +64,13 @@ def results_groups(
         guarded = guard.guard_table(table, scoped, columns, policy)
         groups = [
             {
-                "key": {c: report._clean(row[c]) for c in columns},
+                "key": {c: report.plain_value(row[c]) for c in columns},
                 "respondents": row.get("respondents"),
                 "suppressed": row["suppressed"],
                 "reason": row.get("reason"),
                 "scores": {m: _round(row.get(m)) for m in measures},
             }
-            for row in report._rows(guarded)
+            for row in report.plain_rows(guarded)
         ]
         if "department_id" in columns:
             names = dict(Department.objects.values_list("pk", "name"))
@@ -110,7 +110,7 @@ def _tree_groups(
         visibility.select("department_id", "visible", "reason"),
         ["department_id"],
     )
-    rows = {row["department_id"]: row for row in report._rows(guarded)}
+    rows = {row["department_id"]: row for row in report.plain_rows(guarded)}
     out = []
     for dept in listed:
         row = rows.get(dept.pk)

@@ -38,7 +38,9 @@ def engagement_metric(source: Mapping[str, Any], survey_id: int | None) -> Metri
     frames = data.load([survey.pk])
     respondents = scoring.respondent_table(frames.answers, frames.questions, frames.responses)
     try:
-        scoped = report._scoped(respondents, report.Scope(False, _filters(source)), policy)
+        scoped = report.scoped_respondents(
+            respondents, report.Scope(False, _filters(source)), policy
+        )
     except guard.Refused:
         return None
     if scoped.height < policy.k:

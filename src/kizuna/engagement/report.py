@@ -102,7 +102,9 @@ def _unknown_attribute(name: str) -> str:
     return _("“%(name)s” is not an attribute results can be broken down by.") % {"name": name}
 
 
-def _scoped(respondents: pl.DataFrame, scope: Scope, policy: guard.Policy) -> pl.DataFrame:
+def scoped_respondents(
+    respondents: pl.DataFrame, scope: Scope, policy: guard.Policy
+) -> pl.DataFrame:
     """The respondents inside the scope, after the guard accepted the scope as a filter."""
     if not scope.filters:
         return respondents
@@ -122,18 +124,18 @@ def _scoped(respondents: pl.DataFrame, scope: Scope, policy: guard.Policy) -> pl
     return respondents.filter(condition)
 
 
-def _clean(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, np.floating):
-        return _clean(float(value))
+        return plain_value(float(value))
     if isinstance(value, np.integer):
         return int(value)
     return value
 
 
-def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+def plain_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: plain_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
 def factors(language: str) -> list[dict[str, Any]]:
@@ -175,10 +177,10 @@ def build(
     codes = [f["code"] for f in factor_list if f["kind"] != FactorKind.ENPS]
     codes = [c for c in codes if f"{c}__sum" in all_respondents.columns]
     current = all_respondents.filter(pl.col("survey_id") == survey.pk)
-    scoped = _scoped(current, scope, policy)
+    scoped = scoped_respondents(current, scope, policy)
 
     summary_table = scoring.group_scores(scoped, [], codes)
-    summary = _rows(guard.guard_table(summary_table, scoped, [], policy))[0]
+    summary = plain_rows(guard.guard_table(summary_table, scoped, [], policy))[0]
     result: dict[str, Any] = {
         "survey": {
             "id": survey.pk,
@@ -282,7 +284,7 @@ def _item_rows(items: pl.DataFrame, policy: guard.Policy, language: str) -> list
 
     texts = {q.pk: q.text(language) for q in Question.objects.all()}
     rows = []
-    for row in _rows(items.sort("question_id")):
+    for row in plain_rows(items.sort("question_id")):
         hidden = (row.get("n") or 0) < policy.k
         rows.append(
             {
@@ -430,11 +432,11 @@ def _drivers_for(
         frames = data.load([candidate.pk])
         respondents = scoring.respondent_table(frames.answers, frames.questions, frames.responses)
         try:
-            their = _scoped(respondents, scope, guard.Policy.for_survey(candidate))
+            their = scoped_respondents(respondents, scope, guard.Policy.for_survey(candidate))
         except guard.Refused:
             return None
         their_codes = [c for c in codes if f"{c}__sum" in their.columns]
-        their_summary = _rows(scoring.group_scores(their, [], their_codes))[0]
+        their_summary = plain_rows(scoring.group_scores(their, [], their_codes))[0]
         found = _drivers(their, their_summary, factor_list)
         if found is not None:
             found["source"] = {"id": candidate.pk, "name": candidate.name}
@@ -457,7 +459,7 @@ def _trend(
     for wave in waves:
         current = respondents.filter(pl.col("survey_id") == wave.pk)
         try:
-            scoped = _scoped(current, scope, policy)
+            scoped = scoped_respondents(current, scope, policy)
         except guard.Refused:
             continue
         if scoped.height >= policy.k:
@@ -467,12 +469,12 @@ def _trend(
     per_wave: dict[int, dict[str, Any]] = {}
     changes: dict[int, dict[str, Any]] = {}
     if scoped_all is not None:
-        for row in _rows(scoring.group_scores(scoped_all, ["survey_id"], codes)):
+        for row in plain_rows(scoring.group_scores(scoped_all, ["survey_id"], codes)):
             per_wave[row["survey_id"]] = row
         # pairs of consecutive waves, both visible (a hidden wave breaks the chain)
         pairs = [w.pk for w in waves]
         comparison = scoring.series_comparison(scoped_all, pairs, [], codes)
-        for c in _rows(comparison):
+        for c in plain_rows(comparison):
             significant = bool(
                 stats.significant_change(
                     np.array([np.nan if c["p_value"] is None else c["p_value"]]),
@@ -541,7 +543,7 @@ def _heatmap(
         label = _value_label(column)
     measures = _measures(codes, summary)
     rows = []
-    for row in _rows(guarded):
+    for row in plain_rows(guarded):
         key = row[column]
         cells = []
         for measure in measures:
@@ -551,7 +553,7 @@ def _heatmap(
             cells.append({"measure": measure, "value": value, "diff": diff})
         rows.append(
             {
-                "key": _clean(key),
+                "key": plain_value(key),
                 "label": label(key),
                 "respondents": row.get("respondents"),
                 "suppressed": row["suppressed"],
@@ -593,8 +595,8 @@ def _tree_heatmap(
     guarded = guard.apply(
         table, visibility.select("department_id", "visible", "reason"), ["department_id"]
     )
-    by_id = {row["department_id"]: row for row in _rows(guarded)}
-    verdicts = {row["department_id"]: row for row in _rows(visibility)}
+    by_id = {row["department_id"]: row for row in plain_rows(guarded)}
+    verdicts = {row["department_id"]: row for row in plain_rows(visibility)}
     measures = _measures(codes, summary)
     top_depth = min((d.depth for d in listed), default=0)
     rows = []

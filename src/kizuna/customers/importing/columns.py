@@ -14,10 +14,8 @@ import difflib
 import io
 import re
 
-from django.conf import settings
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from kizuna.customers.models import BillingPeriod, LifecycleStage, SizeBand
 from kizuna.org.importing.columns import (
@@ -30,6 +28,8 @@ from kizuna.org.importing.columns import (
     HeaderColumn,
     HeaderProblem,
     header_key,
+    spellings,
+    suggested_values,
 )
 
 ACCOUNTS, CONTACTS, SUBSCRIPTIONS = "accounts", "contacts", "subscriptions"
@@ -400,18 +400,7 @@ def _unknown(text: str, aliases: dict[str, Column]) -> tuple[str, dict[str, str]
 
 
 def choice_lookup(field: str) -> dict[str, str]:
-    """Every accepted spelling of a choice column's values -> the stored code (the code,
-    its label in every configured language, and the words in ``CHOICE_ALIASES``)."""
-    lookup: dict[str, str] = {}
-    for code, words in CHOICE_ALIASES[field].items():
-        for word in words:
-            lookup.setdefault(header_key(word), str(code))
-    for member in CHOICES[field]:
-        lookup.setdefault(header_key(member.value), member.value)
-        for language, _name in settings.LANGUAGES:
-            with override(language):
-                lookup.setdefault(header_key(str(member.label)), member.value)
-    return lookup
+    return spellings(CHOICES[field], CHOICE_ALIASES[field])
 
 
 def choice_label(field: str, code: str) -> str:
@@ -419,10 +408,7 @@ def choice_label(field: str, code: str) -> str:
 
 
 def accepted_values(field: str, language: str) -> list[str]:
-    """The values to suggest in an "invalid choice" message, in ``language``."""
-    if language.startswith("ja"):
-        return list(_CHOICE_JA[field].values())
-    return [str(code) for code in CHOICES[field].values]
+    return suggested_values(CHOICES[field], _CHOICE_JA[field], language)
 
 
 def preview_columns(kind: str) -> list[tuple[str, str]]:

@@ -431,13 +431,12 @@ def _unknown(kind: str, text: str, aliases: Mapping[str, Column]) -> tuple[str, 
     return "unknown_column", {"column": text}
 
 
-def choice_lookup(field: str) -> dict[str, str]:
-    """Every accepted spelling of a choice column's values -> the stored code: the code
-    itself, the English label, the label in each configured language and the Japanese
-    words in ``CHOICE_ALIASES``."""
+def spellings(choices: type[TextChoices], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Every accepted spelling of a choice column's values -> the stored code: the words in
+    ``aliases`` first, then the code itself and its label in each configured language.
+    Shared by every import (employees, customers) so a value is read the same way."""
     lookup: dict[str, str] = {}
-    choices = CHOICES[field]
-    for code, words in CHOICE_ALIASES[field].items():
+    for code, words in aliases.items():
         for word in words:
             lookup.setdefault(header_key(word), str(code))
     for member in choices:
@@ -448,16 +447,26 @@ def choice_lookup(field: str) -> dict[str, str]:
     return lookup
 
 
+def suggested_values(
+    choices: type[TextChoices], japanese: Mapping[str, str], language: str
+) -> list[str]:
+    """The values to suggest in an "invalid choice" message, in ``language``."""
+    if language.startswith("ja"):
+        return list(japanese.values())
+    return [str(code) for code in choices.values]
+
+
+def choice_lookup(field: str) -> dict[str, str]:
+    return spellings(CHOICES[field], CHOICE_ALIASES[field])
+
+
 def choice_label(field: str, code: str) -> str:
     """The label of a stored choice in the active language (for previews)."""
     return str(CHOICES[field](code).label)
 
 
 def accepted_values(field: str, language: str) -> list[str]:
-    """The values to suggest in an "invalid choice" message, in ``language``."""
-    if language.startswith("ja"):
-        return list(_CHOICE_JA[field].values())
-    return [str(code) for code in CHOICES[field].values]
+    return suggested_values(CHOICES[field], _CHOICE_JA[field], language)
 
 
 def preview_columns(kind: str) -> list[tuple[str, str]]:
