@@ -57,3 +57,42 @@ class SpoolBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} ({self.event_count})"
+
+
+class Feature(models.Model):
+    """A product feature as customer success thinks of it: a named set of event names.
+
+    Adoption metrics and the health score count a user (or account) as using the
+    feature when it sent any of ``event_names`` (Segment ``track`` event names, or
+    ``page`` names). Features are defined in the UI because the event names are the
+    customer's own vocabulary, not ours. ``slug`` is what ``kizuna metrics adoption
+    --feature`` takes.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("short name"),
+        max_length=50,
+        unique=True,
+        help_text=_("Letters, digits and hyphens; used on the command line and in exports."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    event_names = models.JSONField(
+        _("event names"),
+        default=list,
+        help_text=_("Using any of these events counts as using the feature."),
+    )
+    is_key = models.BooleanField(
+        _("key feature"),
+        default=False,
+        help_text=_("Key features weigh in the health score's adoption breadth."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feature")
+        verbose_name_plural = _("features")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
