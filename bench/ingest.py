@@ -1,23 +1,33 @@
-"""Event ingestion benchmark: sustained events/s through the real server, and no loss on
-kill -9.
+"""Event ingestion benchmark: sustained events/s through the real server with the drain
+into DuckDB running beside it, and no loss on kill -9.
 
-    .venv/bin/python bench/ingest.py [--clients 8] [--duration 30] [--kill-after 6]
+    .venv/bin/python bench/ingest.py [--clients 8] [--duration 20] [--runs 3] \
+        [--rate 50000] [--kill-after 6] [--workers 2] [--threads 4] [--keep]
 
 What it does, all on 127.0.0.1 with a throw-away data directory and SQLite database:
 
-1. migrates, creates a source, starts ``kizuna serve`` (gunicorn, 2 workers) on a free
-   port and ``kizuna drain --follow`` beside it;
-2. **steady**: ``--clients`` processes post ``/v1/batch`` with 100 events per request
-   (keep-alive, one request at a time each) for ``--duration`` seconds while the drain
-   runs; reports acknowledged events/s, request latency and how much the drain kept up;
-3. **kill -9**: the same load; after ``--kill-after`` seconds the whole server process
+1. migrates, creates a source, starts ``kizuna serve`` (gunicorn, as configured by
+   default) on a free port and ``kizuna drain --follow`` beside it;
+2. **max** (``--runs`` times): ``--clients`` processes post ``/v1/batch`` with 100
+   events per request as fast as the server answers (keep-alive, one request in
+   flight each) for ``--duration`` seconds while the drain runs. Reports the
+   acknowledged events/s, request latency, the events/s the drain moved into DuckDB
+   meanwhile and the spool backlog at the end; then waits for the drain to catch up so
+   the next run starts from an empty spool;
+3. **paced**: the same clients offer a fixed ``--rate`` events/s in total (the goal,
+   50,000 by default) and the script checks that the server acknowledges that rate and
+   that the drain keeps up (the backlog at the end is at most two seconds of events);
+4. **kill -9**: unpaced load; after ``--kill-after`` seconds the whole server process
    group is SIGKILLed and restarted, later the drain too, and the load goes on. Clients
    retry a failed request with the same messageIds (as Segment's SDKs do), so requests
    that were stored but whose answer was lost come back as duplicates;
-4. drains everything and checks that every acknowledged messageId is in DuckDB exactly
+5. drains everything and checks that every acknowledged messageId is in DuckDB exactly
    once: prints ``lost: 0`` and ``duplicates: 0`` when all is well (exit status 1 if not).
 
-Every loop is bounded in time; the script stops its processes on the way out.
+The clients speak HTTP/1.1 over plain sockets with the request bytes prepared in
+advance, so the load generator costs the shared 2 cores as little as possible (about a
+tenth of what ``http.client`` costs). Every loop is bounded in time; the script stops
+its processes on the way out.
 """
 
 from __future__ import annotations
@@ -50,6 +60,15 @@ import orjson
 HOST = "127.0.0.1"
 EVENTS_PER_REQUEST = 100
 FEATURES = ("reports", "dashboards", "export", "alerts", "search", "sharing")
+GOAL_EVENTS_PER_SECOND = 50_000
+KEPT_UP_SECONDS = 2.0
+"""The drain keeps up when the backlog at the end of a phase is at most this many
+seconds of the phase's acknowledged events (a pass in progress leaves about one)…"""
+KEPT_UP_GROWTH = 0.05
+"""… and the backlog did not grow by more than this share of the acknowledged rate:
+the mean backlog of the phase's second half against that of its first (the first fifth
+left out: the backlog starts at zero). Means, because a pass takes a second or so and
+the backlog rises and falls by up to a pass's worth meanwhile."""
 
 
 # --- processes ------------------------------------------------------------------------
@@ -59,10 +78,9 @@ def kizuna(*args: str) -> list[str]:
     return [sys.executable, "-m", "kizuna.cli", *args]
 
 
-def environment(data_dir: Path, conn_max_age: int | None = None) -> dict[str, str]:
+def environment(data_dir: Path) -> dict[str, str]:
     """The real settings on a private data directory; nothing inherited may point the
-    server at a real database or event store. ``conn_max_age`` keeps each server
-    thread's SQLite connection open between requests (Django's ``CONN_MAX_AGE``)."""
+    server at a real database or event store."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -74,9 +92,6 @@ def environment(data_dir: Path, conn_max_age: int | None = None) -> dict[str, st
         KIZUNA_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="kizuna.settings",
     )
-    if conn_max_age is not None:
-        database = data_dir / "kizuna.sqlite3"
-        env["KIZUNA_DATABASE_URL"] = f"sqlite:///{database}?conn_max_age={conn_max_age}"
     return env
 
 
@@ -138,6 +153,28 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The largest peak resident memory (VmHWM) of a process and its live descendants."""
+    peak = 0.0
+    pending = [pid]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+        pending.extend(int(child) for child in children)
+    return peak
+
+
 def wait_until_serving(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,65 +225,146 @@ def message_ids(run: str, client: int, seq: int) -> list[str]:
     return [f"{run}-{client}-{seq}-{i}" for i in range(EVENTS_PER_REQUEST)]
 
 
+class HttpClient:
+    """One keep-alive HTTP/1.1 connection: send a prepared request, read the status.
+
+    Enough HTTP for this server's answers (Content-Length or chunked bodies,
+    ``Connection: close``); any surprise closes the connection and raises, and the
+    caller retries on a new one.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def post(self, request: bytes) -> int:
+        if self.sock is None:
+            self.sock = socket.create_connection((HOST, self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = self.sock
+        try:
+            sock.sendall(request)
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("connection closed before the answer")
+                buffer += chunk
+            head, _sep, body = buffer.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            status = int(lines[0].split(b" ", 2)[1])
+            length, chunked, close = 0, False, False
+            for line in lines[1:]:
+                name, _colon, value = line.partition(b":")
+                name, value = name.strip().lower(), value.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding":
+                    chunked = value == b"chunked"
+                elif name == b"connection":
+                    close = value == b"close"
+            if chunked:
+                while not body.endswith(b"0\r\n\r\n"):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        raise ConnectionError("connection closed inside a chunked answer")
+                    body += chunk
+            else:
+                while len(body) < length:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        raise ConnectionError("connection closed inside the answer")
+                    body += chunk
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return status
+
+
 MAX_CLIENT_SECONDS = 600
 """A client stops by itself after this long even if never told to (a safety bound)."""
 
 
 def client_loop(
-    port: int, key: str, run: str, client: int, ready: Any, go: Any, stop: Any, results: Any
+    port: int,
+    key: str,
+    run: str,
+    client: int,
+    interval: float,
+    ready: Any,
+    go: Any,
+    stop: Any,
+    results: Any,
 ) -> None:
-    """Post batches from ``go`` until ``stop``; retry a failed request unchanged."""
+    """Post batches from ``go`` until ``stop``; retry a failed request unchanged.
+
+    ``interval`` > 0 paces the client: one request every ``interval`` seconds (or as
+    soon as the previous one is answered, when the server is slower than that).
+    """
     template = request_template(run, client)
-    headers = {
-        "Content-Type": "application/json",
-        "Authorization": "Basic " + b64encode(f"{key}:".encode()).decode(),
-    }
+    head = (
+        f"POST /v1/batch HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"Authorization: Basic {b64encode(f'{key}:'.encode()).decode()}\r\n"
+        "Content-Type: application/json\r\nContent-Length: "
+    ).encode()
+    http = HttpClient(port)
     acked: list[int] = []
     latencies: list[float] = []
     failures: dict[int, int] = {}
     first_error = ""
-    conn: http.client.HTTPConnection | None = None
     seq = 0
     ready.release()
     go.wait(MAX_CLIENT_SECONDS)
-    deadline = time.monotonic() + MAX_CLIENT_SECONDS
+    started = time.monotonic()
+    deadline = started + MAX_CLIENT_SECONDS
+    next_at = started + (interval * client / 8 if interval else 0.0)  # spread the clients
     while not stop.is_set() and time.monotonic() < deadline:
+        if interval:
+            wait = next_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            next_at = max(next_at + interval, time.monotonic() - 1.0)  # no long bursts
         body = template.replace(b"@SEQ@", str(seq).encode())
-        started = time.monotonic()
+        request = head + str(len(body)).encode() + b"\r\n\r\n" + body
+        sent = time.monotonic()
         try:
-            if conn is None:
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
-            conn.request("POST", "/v1/batch", body, headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as exc:
+            status = http.post(request)
+        except (OSError, ValueError, IndexError) as exc:
             status = 0
             first_error = first_error or f"{type(exc).__name__}: {exc}"
-            if conn is not None:
-                conn.close()
-            conn = None
         if status == 200:
-            latencies.append(time.monotonic() - started)
+            latencies.append(time.monotonic() - sent)
             acked.append(seq)
             seq += 1
         else:
             # Same seq again: the same messageIds, as an SDK retries (0 = no answer).
             failures[status] = failures.get(status, 0) + 1
             time.sleep(0.05)
-    if conn is not None:
-        conn.close()
+    http.close()
     results.put((client, acked, latencies, failures, first_error))
 
 
 @dataclass
 class Phase:
     name: str
+    offered: float = 0.0  # events/s asked of the clients; 0 = as fast as answered
     seconds: float = 0.0
     acked: dict[int, list[int]] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     failures: dict[int, int] = field(default_factory=dict)
     first_error: str = ""
+    backlog_before: int = 0
+    backlog_after: int = 0
+    backlog_max: int = 0
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds in, backlog)
+    cpu: dict[str, float] = field(default_factory=dict)  # cores used, by process group
 
     @property
     def requests(self) -> int:
@@ -256,15 +374,52 @@ class Phase:
     def events(self) -> int:
         return self.requests * EVENTS_PER_REQUEST
 
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
 
-def run_load(port: int, key: str, run: str, clients: int, during: Callable[[], None]) -> Phase:
+    @property
+    def drained_rate(self) -> float:
+        """Events moved into DuckDB per second while the load ran."""
+        drained = self.events + self.backlog_before - self.backlog_after
+        return drained / self.seconds if self.seconds else 0.0
+
+    @property
+    def growth(self) -> float:
+        """How fast the backlog grew, in events/s (see KEPT_UP_GROWTH)."""
+        start = self.seconds / 5
+        middle = (start + self.seconds) / 2
+        first = [backlog for at, backlog in self.samples if start <= at < middle]
+        second = [backlog for at, backlog in self.samples if at >= middle]
+        if not first or not second:
+            return 0.0
+        return (statistics.mean(second) - statistics.mean(first)) / (middle - start)
+
+    @property
+    def kept_up(self) -> bool:
+        return (
+            self.backlog_after <= KEPT_UP_SECONDS * self.rate
+            and self.growth <= KEPT_UP_GROWTH * self.rate
+        )
+
+    @property
+    def end_to_end(self) -> float:
+        """Events/s both acknowledged and stored in DuckDB: what the system sustains."""
+        return min(self.rate, self.drained_rate)
+
+
+def run_load(port: int, key: str, phase: Phase, clients: int, during: Callable[[], None]) -> Phase:
     """Start ``clients`` processes, let them all get ready, then load the server while
-    ``during()`` runs in this process (sleeping, killing, restarting), then stop them."""
+    ``during()`` runs in this process (sampling, killing, restarting), then stop them."""
     context = mp.get_context("spawn")
     ready, go, stop = context.Semaphore(0), context.Event(), context.Event()
     results: Any = context.Queue()
+    interval = clients * EVENTS_PER_REQUEST / phase.offered if phase.offered else 0.0
     workers = [
-        context.Process(target=client_loop, args=(port, key, run, c, ready, go, stop, results))
+        context.Process(
+            target=client_loop,
+            args=(port, key, phase.name, c, interval, ready, go, stop, results),
+        )
         for c in range(clients)
     ]
     for worker in workers:
@@ -272,7 +427,6 @@ def run_load(port: int, key: str, run: str, clients: int, during: Callable[[], N
     for _ in workers:
         if not ready.acquire(timeout=120):
             raise SystemExit("client processes did not start")
-    phase = Phase(run)
     started = time.monotonic()
     go.set()
     try:
@@ -296,21 +450,26 @@ def run_load(port: int, key: str, run: str, clients: int, during: Callable[[], N
 
 
 def spooled_events(data_dir: Path) -> int:
+    """Events waiting in the spool (whatever tables the spool uses: every table whose
+    name starts with ``usage_spool`` and has an ``event_count`` column)."""
     with sqlite3.connect(f"file:{data_dir / 'kizuna.sqlite3'}?mode=ro", uri=True) as db:
         db.execute("PRAGMA busy_timeout = 10000")
-        (count,) = db.execute(
-            "SELECT coalesce(sum(event_count), 0) FROM usage_spoolbatch"
-        ).fetchone()
-    return int(count)
-
-
-def stored_events(data_dir: Path) -> int:
-    path = data_dir / "events.duckdb"
-    if not path.exists():
-        return 0
-    with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute("SELECT count(*) FROM events").fetchone()
-    return int(row[0]) if row else 0
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'usage_spool%'"
+            )
+            if any(
+                column[1] == "event_count" for column in db.execute(f'PRAGMA table_info("{name}")')
+            )
+        ]
+        total = 0
+        for name in tables:
+            (count,) = db.execute(
+                f'SELECT coalesce(sum(event_count), 0) FROM "{name}"'  # noqa: S608
+            ).fetchone()
+            total += int(count)
+    return total
 
 
 def verify(data_dir: Path, phases: list[Phase]) -> tuple[int, int, int, int]:
@@ -336,7 +495,7 @@ def verify(data_dir: Path, phases: list[Phase]) -> tuple[int, int, int, int]:
 
 
 def ms(values: list[float], q: float) -> str:
-    if not values:
+    if len(values) < 2:
         return "-"
     if q == 0.5:
         return f"{statistics.median(values) * 1000:.1f}"
@@ -356,47 +515,122 @@ def warm_up(port: int, key: str, data_dir: Path, timeout: float = 120) -> None:
     if conn.getresponse().status != 200:
         raise SystemExit("the warm-up request was refused")
     conn.close()
-    deadline = time.monotonic() + timeout
+    wait_for_empty_spool(data_dir, timeout)
+
+
+def wait_for_empty_spool(data_dir: Path, timeout: float) -> float:
+    """Seconds until the drain has emptied the spool."""
+    started = time.monotonic()
     while spooled_events(data_dir):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the drain did not move the warm-up batch in {timeout:.0f} s")
-        time.sleep(0.2)
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"the drain did not empty the spool in {timeout:.0f} s")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+class Meter:
+    """CPU used by the server, the drain and the client processes over a phase."""
+
+    def __init__(self, procs: dict[str, subprocess.Popen[bytes]]) -> None:
+        self.procs = procs
+        self.started = time.monotonic()
+        self.before = {name: tree_cpu_seconds(proc.pid) for name, proc in procs.items()}
+        self.children = self._children()
+
+    @staticmethod
+    def _children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def cores(self) -> dict[str, float]:
+        seconds = time.monotonic() - self.started
+        used = {
+            name: (tree_cpu_seconds(proc.pid) - self.before[name]) / seconds
+            for name, proc in self.procs.items()
+        }
+        used["clients"] = (self._children() - self.children) / seconds
+        return used
+
+
+def sampling(data_dir: Path, seconds: float, phase: Phase) -> Callable[[], None]:
+    """A ``during`` for run_load: watch the spool backlog while the load runs."""
+
+    def watch() -> None:
+        started = time.monotonic()
+        deadline = started + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(0.25, left))
+            backlog = spooled_events(data_dir)
+            phase.samples.append((time.monotonic() - started, backlog))
+            phase.backlog_max = max(phase.backlog_max, backlog)
+
+    return watch
+
+
+def measured(
+    port: int,
+    key: str,
+    data_dir: Path,
+    procs: dict[str, subprocess.Popen[bytes]],
+    phase: Phase,
+    clients: int,
+    seconds: float,
+) -> Phase:
+    phase.backlog_before = spooled_events(data_dir)
+    meter = Meter(procs)
+    run_load(port, key, phase, clients, sampling(data_dir, seconds, phase))
+    phase.backlog_after = spooled_events(data_dir)
+    phase.backlog_max = max(phase.backlog_max, phase.backlog_after)
+    phase.cpu = meter.cores()
+    return phase
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8, help="client processes (default 8)")
-    parser.add_argument("--duration", type=float, default=30, help="steady phase seconds")
+    parser.add_argument("--duration", type=float, default=20, help="seconds per load phase")
+    parser.add_argument("--runs", type=int, default=3, help="unpaced runs (default 3)")
+    parser.add_argument(
+        "--rate",
+        default=str(GOAL_EVENTS_PER_SECOND),
+        help="events/s offered in the paced phase; several, comma-separated, give one "
+        "phase each (default 50000; 0 skips the phase)",
+    )
     parser.add_argument(
         "--kill-after",
         type=float,
         default=6,
         help="kill -9 phase: seconds of load before the kill, and after the restart",
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
-    parser.add_argument(
-        "--conn-max-age",
-        type=int,
-        default=None,
-        help="seconds the server keeps SQLite connections (default: the settings' own)",
-    )
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
     if not (0 < args.duration <= 300 and 0 < args.kill_after <= 120 and args.clients <= 32):
         parser.error("--duration at most 300 s, --kill-after at most 120 s, at most 32 clients")
+    try:
+        rates = [float(rate) for rate in args.rate.split(",") if float(rate) > 0]
+    except ValueError:
+        parser.error("--rate takes numbers of events per second, comma-separated")
+    if not 1 <= args.runs <= 10:
+        parser.error("--runs from 1 to 10")
 
     data_dir = Path(tempfile.mkdtemp(prefix="kizuna-bench-"))
-    env = environment(data_dir, args.conn_max_age)
+    env = environment(data_dir)
     log = data_dir / "processes.log"
     port = free_port()
-    serve = kizuna(
-        "serve", "--host", HOST, "--port", str(port),
-        "--workers", str(args.workers), "--threads", str(args.threads),
-    )  # fmt: skip
-    drain_loop = kizuna("drain", "--follow", "--interval", "0.2")
+    serve = kizuna("serve", "--host", HOST, "--port", str(port))
+    if args.workers:
+        serve += ["--workers", str(args.workers)]
+    if args.threads:
+        serve += ["--threads", str(args.threads)]
+    drain_loop = kizuna("drain", "--follow")  # as operators run it (1 s when idle)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     restart_seconds = 0.0
+    phases: list[Phase] = []
+    catch_up: list[float] = []
+    memory: dict[str, float] = {}
+    load_before = os.getloadavg()
     try:
         note("migrating a fresh SQLite database")
         subprocess.run(kizuna("migrate", "--verbosity", "0"), env=env, check=True)
@@ -410,20 +644,23 @@ def main() -> int:
         wait_until_serving(port)
         warm_up(port, key, data_dir)
 
-        # Phase 1: steady load with the drain running.
-        note(f"steady load for {args.duration:.0f} s")
-        before = {name: tree_cpu_seconds(proc.pid) for name, proc in procs.items()}
-        clients_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        steady = run_load(port, key, "steady", args.clients, lambda: time.sleep(args.duration))
-        backlog_after_load = spooled_events(data_dir)
-        cpu = {name: tree_cpu_seconds(proc.pid) - before[name] for name, proc in procs.items()}
-        clients_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu["clients"] = (clients_after.ru_utime + clients_after.ru_stime) - (
-            clients_before.ru_utime + clients_before.ru_stime
-        )
-        drained_during_load = steady.events - backlog_after_load
+        for run in range(1, args.runs + 1):
+            note(f"max run {run}: unpaced load for {args.duration:.0f} s")
+            phase = measured(
+                port, key, data_dir, procs, Phase(f"max{run}"), args.clients, args.duration
+            )
+            phases.append(phase)
+            note(f"  {phase.rate:,.0f} events/s; waiting for the drain to catch up")
+            catch_up.append(wait_for_empty_spool(data_dir, 300))
+        for number, rate in enumerate(rates, 1):
+            note(f"paced load at {rate:,.0f} events/s for {args.duration:.0f} s")
+            paced = Phase(f"paced{number}", offered=rate)
+            phases.append(measured(port, key, data_dir, procs, paced, args.clients, args.duration))
+            wait_for_empty_spool(data_dir, 300)
 
-        # Phase 2: kill -9 the server, then the drain, under load.
+        memory = {name: peak_rss_mb(proc.pid) for name, proc in procs.items()}
+
+        # kill -9 the server, then the drain, under load.
         def chaos() -> None:
             nonlocal restart_seconds
             time.sleep(args.kill_after)
@@ -441,50 +678,23 @@ def main() -> int:
             time.sleep(args.kill_after / 2)
 
         note("kill -9 phase")
-        killed = run_load(port, key, "kill", args.clients, chaos)
+        killed = run_load(port, key, Phase("kill"), args.clients, chaos)
+        phases.append(killed)
         kill_group(procs.pop("drain"), signal.SIGTERM)
         note("load done; draining the rest")
 
         # Everything acknowledged must now be drainable and stored exactly once.
         subprocess.run(kizuna("drain"), env=env, check=True, capture_output=True)
-        acknowledged, found, lost, duplicates = verify(data_dir, [steady, killed])
+        acknowledged, found, lost, duplicates = verify(data_dir, phases)
     finally:
         for process in procs.values():
             kill_group(process, signal.SIGTERM)
 
-    rate = steady.events / steady.seconds
-    drain_rate = drained_during_load / steady.seconds
-    age = "as configured" if args.conn_max_age is None else args.conn_max_age
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"kizuna ingest benchmark: {os.cpu_count()} cores, {args.clients} clients, "
-          f"gunicorn {args.workers}×{args.threads}, {EVENTS_PER_REQUEST} events/request, "
-          f"SQLite spool (CONN_MAX_AGE {age}), "
-          f"DuckDB store; load average now {load}")  # fmt: skip
-    print(f"{'phase':<9}{'s':>6}{'requests':>10}{'events':>11}{'events/s':>10}"
-          f"{'p50 ms':>8}{'p99 ms':>8}{'failed':>8}")  # fmt: skip
-    for phase in (steady, killed):
-        print(f"{phase.name:<9}{phase.seconds:>6.0f}{phase.requests:>10,}{phase.events:>11,}"
-              f"{phase.events / phase.seconds:>10,.0f}{ms(phase.latencies, 0.5):>8}"
-              f"{ms(phase.latencies, 0.99):>8}{sum(phase.failures.values()):>8}")  # fmt: skip
-    for phase in (steady, killed):
-        if phase.failures:
-            # 0 = no answer (connection refused or reset while the server was down).
-            by_status = dict(sorted(phase.failures.items()))
-            print(f"{phase.name}: failed requests by HTTP status {by_status}")
-            if phase.first_error:
-                print(f"{phase.name}: first connection error: {phase.first_error}")
+    report(args, phases, catch_up, load_before, restart_seconds)
     print(
-        f"steady: ingested {rate:,.0f} events/s; drained {drain_rate:,.0f} events/s "
-        f"concurrently; spool backlog at the end of the load {backlog_after_load:,} events"
-    )
-    share = ", ".join(f"{name} {seconds / steady.seconds:.2f}" for name, seconds in cpu.items())
-    print(
-        f"steady: CPU cores used: {share} (of {os.cpu_count()}); server CPU per 100-event "
-        f"request {cpu['server'] / max(steady.requests, 1) * 1000:.2f} ms"
-    )
-    print(
-        f"kill -9: server SIGKILLed after {args.kill_after:.0f} s of load, answering again "
-        f"{restart_seconds:.1f} s later; drain SIGKILLed and restarted under load"
+        "peak resident memory before the kill phase: "
+        + ", ".join(f"{name} {mb:,.0f} MB" for name, mb in memory.items())
+        + " (the largest single process of each)"
     )
     print(
         f"acknowledged: {acknowledged:,}, stored: {found:,}, lost: {lost}, duplicates: {duplicates}"
@@ -494,6 +704,99 @@ def main() -> int:
     else:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0 if lost == 0 and duplicates == 0 else 1
+
+
+def report(
+    args: argparse.Namespace,
+    phases: list[Phase],
+    catch_up: list[float],
+    load_before: tuple[float, float, float],
+    restart_seconds: float,
+) -> None:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"kizuna ingest benchmark: {os.cpu_count()} cores, {args.clients} clients, "
+        f"{EVENTS_PER_REQUEST} events/request, SQLite spool, DuckDB store; load average "
+        f"{load_before[0]:.1f} before, {load} now"
+    )
+    print(
+        f"{'phase':<7}{'s':>4}{'events':>11}{'acked/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'failed':>7}{'drained/s':>10}{'backlog':>9}{'max':>9}{'growth/s':>9}"
+        f"{'server':>7}{'drain':>6}{'clients':>8}"
+    )
+    for phase in phases:
+        cpu = phase.cpu
+        columns = (
+            f"{phase.drained_rate:>10,.0f}{phase.backlog_after:>9,}{phase.backlog_max:>9,}"
+            f"{phase.growth:>9,.0f}{cpu.get('server', 0):>7.2f}{cpu.get('drain', 0):>6.2f}"
+            f"{cpu.get('clients', 0):>8.2f}"
+            if cpu
+            else ""
+        )
+        print(
+            f"{phase.name:<7}{phase.seconds:>4.0f}{phase.events:>11,}{phase.rate:>9,.0f}"
+            f"{ms(phase.latencies, 0.5):>8}{ms(phase.latencies, 0.99):>8}"
+            f"{sum(phase.failures.values()):>7}{columns}"
+        )
+    print(
+        "(acked/s: events acknowledged with 200; drained/s: events moved into DuckDB "
+        "meanwhile; backlog: events still spooled at the end, and the most seen; "
+        "growth/s: how fast the backlog grew (mean of the second half against the first); "
+        f"server/drain/clients: CPU cores used, of {os.cpu_count()})"
+    )
+    for phase in phases:
+        if phase.failures:
+            # 0 = no answer (connection refused or reset while the server was down).
+            by_status = dict(sorted(phase.failures.items()))
+            print(f"{phase.name}: failed requests by HTTP status {by_status}")
+            if phase.first_error:
+                print(f"{phase.name}: first connection error: {phase.first_error}")
+
+    unpaced = [phase for phase in phases if phase.name.startswith("max")]
+    rate = statistics.median(phase.rate for phase in unpaced)
+    p50 = statistics.median(statistics.median(phase.latencies) for phase in unpaced) * 1000
+    p99 = statistics.median(float(ms(phase.latencies, 0.99)) for phase in unpaced)
+    drained = statistics.median(phase.drained_rate for phase in unpaced)
+    end_to_end = statistics.median(phase.end_to_end for phase in unpaced)
+    kept = sum(phase.kept_up for phase in unpaced)
+    print(
+        f"unpaced, median of {len(unpaced)}: acknowledged {rate:,.0f} events/s "
+        f"(p50 {p50:.1f} ms, p99 {p99:.1f} ms); drained {drained:,.0f} events/s concurrently; "
+        f"end to end (acknowledged and stored) {end_to_end:,.0f} events/s; drain kept up in "
+        f"{kept} of {len(unpaced)} runs; spool emptied {statistics.median(catch_up):.1f} s "
+        "after the load stopped"
+    )
+    paced = [phase for phase in phases if phase.name.startswith("paced")]
+    for phase in paced:
+        verdict = "kept up" if phase.kept_up else "fell behind"
+        print(
+            f"paced at {phase.offered:,.0f} events/s: acknowledged {phase.rate:,.0f} events/s "
+            f"(p50 {ms(phase.latencies, 0.5)} ms, p99 {ms(phase.latencies, 0.99)} ms); "
+            f"drained {phase.drained_rate:,.0f} events/s; the drain {verdict} (backlog "
+            f"{phase.backlog_after:,} at the end, at most {phase.backlog_max:,}, "
+            f"growing {phase.growth:,.0f} events/s)"
+        )
+    sustained = [phase for phase in paced if phase.kept_up and phase.rate >= 0.98 * phase.offered]
+    if paced:
+        best = max(sustained, key=lambda phase: phase.offered, default=None)
+        mark = "PASS" if best is not None and best.offered >= GOAL_EVENTS_PER_SECOND else "FAIL"
+        shown = (
+            f"highest paced rate acknowledged with the drain keeping up: "
+            f"{best.offered:,.0f} events/s ({best.rate:,.0f} acknowledged, "
+            f"{best.drained_rate:,.0f} drained)"
+            if best is not None
+            else "no paced rate was both acknowledged and drained"
+        )
+        print(
+            f"{mark}  sustained ≥ {GOAL_EVENTS_PER_SECOND:,} events/s with the drain "
+            f"keeping up: {shown}"
+        )
+    killed = next(phase for phase in phases if phase.name == "kill")
+    print(
+        f"kill -9: server SIGKILLed after {args.kill_after:.0f} s of load "
+        f"({killed.rate:,.0f} events/s acknowledged over the phase), answering again "
+        f"{restart_seconds:.1f} s later; drain SIGKILLed and restarted under load"
+    )
 
 
 if __name__ == "__main__":

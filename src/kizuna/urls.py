@@ -17,6 +17,7 @@ urlpatterns = [
     path("surveys/", include("kizuna.surveys.urls")),
     path("results/", include("kizuna.engagement.urls")),
     path("plans/", include("kizuna.improvement.urls")),
+    path("customers/", include("kizuna.customers.urls")),
     path("v1/", include("kizuna.usage.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

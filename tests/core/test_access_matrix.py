@@ -18,6 +18,8 @@ from kizuna.core.roles import ALL_ROLES
 
 ANON = "anonymous"
 STAFF_ROLES = {"admin", "hr", "manager", "executive"}
+CS_PORTFOLIO = {"admin", "csm", "executive"}
+CS_ACCOUNTS = CS_PORTFOLIO | {"support", "marketer"}
 
 
 def statuses(default: int, anonymous: int = 302, **per_role: int) -> dict[str, int]:
@@ -116,6 +118,35 @@ MATRIX: dict[str, tuple[Kwargs | None, dict[str, int]]] = {
     **{
         f"usage:{kind}": (None, statuses(405, anonymous=405))
         for kind in ("batch", "track", "identify", "group", "page", "screen", "alias")
+    },
+    # customer success: revenue and health for admin/CSM/executive; account basics also
+    # for support and marketing; settings, features and imports for admins
+    **{
+        f"customers:{name}": (None, only(CS_PORTFOLIO))
+        for name in ("portfolio", "at_risk", "renewals", "backtest", "churn_model")
+    },
+    "customers:accounts": (None, only(CS_ACCOUNTS)),
+    "customers:account": (lambda f: {"pk": f["account"].pk}, only(CS_ACCOUNTS)),
+    "customers:features": (None, only(CS_PORTFOLIO | {"marketer"})),
+    "customers:feature_create": (None, only({"admin"})),
+    "customers:feature_edit": (lambda f: {"pk": f["feature"].pk}, only({"admin"})),
+    "customers:health_settings": (None, only({"admin"})),
+    "customers:health_profile_create": (None, only({"admin"})),
+    "customers:health_profile_edit": (lambda f: {"pk": f["health_profile"].pk}, only({"admin"})),
+    "customers:import": (None, only({"admin"})),
+    "customers:import_detail": (lambda f: {"job_id": f["customer_job"]}, only({"admin"})),
+    "customers:import_progress": (lambda f: {"job_id": f["customer_job"]}, only({"admin"})),
+    "customers:import_template": (lambda f: {"kind": "accounts"}, only({"admin"})),
+    # state changes: POST only, whoever asks
+    **{
+        f"customers:{name}": (kwargs, statuses(405, anonymous=405))
+        for name, kwargs in (
+            ("assess", lambda f: {"pk": f["account"].pk}),
+            ("health_profile_delete", lambda f: {"pk": f["health_profile"].pk}),
+            ("churn_model_train", None),
+            ("feature_delete", lambda f: {"pk": f["feature"].pk}),
+            ("import_apply", lambda f: {"job_id": f["customer_job"]}),
+        )
     },
     "improvement:plans": (None, statuses(200)),
     "improvement:team": (None, statuses(200)),
@@ -249,10 +280,25 @@ def fixtures(company: dict[str, Any], role_users: dict[str, User]) -> dict[str, 
     )
     surveys.launch(closed_survey, by_user=role_users["hr"], send=False)
     surveys.close_survey(closed_survey, by_user=role_users["hr"])
+    from kizuna.customers import health, import_jobs
+    from kizuna.customers.models import Account
+    from kizuna.usage.models import Feature
+
+    customer_job = import_jobs.create(
+        "accounts",
+        "取引先ID,取引先名\nA1,株式会社テスト\n".encode(),
+        "a.csv",
+        dt.date(2026, 4, 1),
+        None,
+    )
     return {
         "company": company,
         "users": role_users,
         "job": job,
+        "account": Account.objects.create(external_id="A1", name="株式会社アクセス"),
+        "feature": Feature.objects.create(name="検索", slug="search", event_names=["searched"]),
+        "health_profile": health.default_profile(),
+        "customer_job": customer_job.id,
         "survey": survey,
         "closed_survey": closed_survey,
         "answer_token": answer_link.rstrip("/").rsplit("/", 1)[-1],

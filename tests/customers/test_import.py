@@ -285,6 +285,20 @@ def test_cp932_files_import(kind: str, existing: dict[str, Account]) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("written", "encoding"),
+    [("50～299名", "cp932"), ("50〜299名", "utf-8"), ("50-299名", "utf-8"), ("50~299", "utf-8")],
+)
+def test_size_bands_read_whatever_range_mark_the_file_uses(
+    written: str, encoding: str, existing: dict[str, Account]
+) -> None:
+    """Excel saves the template's "50〜299名" as Shift_JIS with a FULLWIDTH TILDE."""
+    result = run("accounts", [account_row("N2", "中堅商事", size=written)], encoding=encoding)
+    assert result.errors == []
+    assert Account.objects.get(external_id="N2").size_band == SizeBand.MEDIUM
+
+
+@pytest.mark.django_db
 def test_an_excel_file_with_date_and_number_cells(
     existing: dict[str, Account], make_xlsx: Callable[..., bytes]
 ) -> None:

@@ -1,18 +1,118 @@
-"""The /v1/ endpoints: what is accepted, what is refused and why, and what is spooled."""
+"""The /v1/ endpoints: what is accepted, what is refused and why, and what is spooled.
+
+Every test that posts through the ``post`` fixture runs twice: through Django's test
+client (the view) and through :class:`TrackingFastPath`, the WSGI application ``kizuna
+serve`` runs, which must behave exactly like the view.
+"""
 
 from __future__ import annotations
 
 import base64
 import gzip
+import io
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client
 
-from kizuna.usage import ingest, sources
+from kizuna.usage import ingest, sources, views
 from kizuna.usage.models import Source, SpoolBatch
+from tests.usage.conftest import PostFn
 
 pytestmark = pytest.mark.django_db
+
+
+class WsgiResponse:
+    """Enough of a Django test response for these tests: status, body, headers."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status_code = int(status.split(" ", 1)[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.content = body
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name.lower()]
+
+
+def wsgi_call(
+    app: Any, method: str, path: str, body: bytes = b"", cookies: str = "", **meta: str
+) -> WsgiResponse:
+    """Call a WSGI application as gunicorn would, with the test database left alone
+    (the connection-closing signal handlers are held off, as Django's test client does)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        **meta,
+    }
+    if cookies:
+        environ["HTTP_COOKIE"] = cookies
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        answer.update(status=status, headers=headers)
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = app(environ, start_response)
+        try:
+            body_out = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return WsgiResponse(answer["status"], answer["headers"], body_out)
+
+
+@pytest.fixture
+def fast_path() -> views.TrackingFastPath:
+    return views.TrackingFastPath(WSGIHandler())
+
+
+@pytest.fixture(params=["view", "fast path"])
+def post(request: pytest.FixtureRequest, client: Client) -> Iterator[PostFn]:
+    """POST a JSON body (dict, or raw bytes) to /v1/<kind>, through either door."""
+    from tests.usage.conftest import basic
+
+    door = request.param
+    app = views.TrackingFastPath(WSGIHandler()) if door == "fast path" else None
+
+    def send(
+        kind: str, body: dict[str, Any] | bytes, key: str | None = None, **headers: Any
+    ) -> Any:
+        data = body if isinstance(body, bytes) else orjson.dumps(body)
+        if key is not None:
+            headers.setdefault("HTTP_AUTHORIZATION", basic(key))
+        if app is None:
+            return client.post(f"/v1/{kind}", data, content_type="application/json", **headers)
+        cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        return wsgi_call(app, "POST", f"/v1/{kind}", data, cookies=cookies, **headers)
+
+    yield send
+
 
 # One valid event per call type; the single-event endpoint takes it without "type".
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -125,17 +225,9 @@ def test_basic_auth_without_the_colon_is_accepted(post, write_key):
     assert response.status_code == 200
 
 
-def test_gzip_body_is_accepted(client, write_key):
-    from tests.usage.conftest import basic
-
+def test_gzip_body_is_accepted(post, write_key):
     body = gzip.compress(orjson.dumps({"batch": [dict(EXAMPLES["track"], type="track")]}))
-    response = client.post(
-        "/v1/batch",
-        body,
-        content_type="application/json",
-        HTTP_CONTENT_ENCODING="gzip",
-        HTTP_AUTHORIZATION=basic(write_key),
-    )
+    response = post("batch", body, write_key, HTTP_CONTENT_ENCODING="gzip")
     assert response.status_code == 200, response.content
     assert spooled()[0][0]["event"] == "Report Exported"
 
@@ -215,18 +307,10 @@ def test_body_over_500_kb_is_refused(post, write_key):
     assert SpoolBatch.objects.count() == 0
 
 
-def test_gzip_that_inflates_past_500_kb_is_refused(client, write_key):
-    from tests.usage.conftest import basic
-
+def test_gzip_that_inflates_past_500_kb_is_refused(post, write_key):
     body = gzip.compress(b'{"batch": [' + b" " * (600 * 1024) + b"]}")
     assert len(body) < 10 * 1024
-    response = client.post(
-        "/v1/batch",
-        body,
-        content_type="application/json",
-        HTTP_CONTENT_ENCODING="gzip",
-        HTTP_AUTHORIZATION=basic(write_key),
-    )
+    response = post("batch", body, write_key, HTTP_CONTENT_ENCODING="gzip")
     assert response.status_code == 400
     assert error_of(response)["code"] == "request_too_large"
 
@@ -376,3 +460,112 @@ def test_limits_match_segment():
     assert ingest.MAX_EVENT_BYTES == 32_768
     assert ingest.MAX_REQUEST_BYTES == 512_000
     assert ingest.MAX_BATCH_EVENTS == 2_500
+
+
+# --- the fast path: the same answers as the view, fewer layers ------------------------
+
+
+def test_the_fast_path_answers_accepted_calls_itself(fast_path, write_key, monkeypatch):
+    from tests.usage.conftest import basic
+
+    def no_site(environ: Any, start_response: Any) -> Any:
+        raise AssertionError("an accepted call must not reach the site")
+
+    monkeypatch.setattr(fast_path, "site", no_site)
+    body = orjson.dumps({"batch": [dict(EXAMPLES["track"], type="track", messageId="m1")]})
+    response = wsgi_call(fast_path, "POST", "/v1/batch", body, HTTP_AUTHORIZATION=basic(write_key))
+    assert response.status_code == 200
+    assert orjson.loads(response.content) == {"success": True}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Content-Length"] == str(len(response.content))
+    assert [e["messageId"] for e in spooled()[0]] == ["m1"]
+
+
+def test_both_doors_spool_the_same_bytes(client, fast_path, write_key):
+    from tests.usage.conftest import basic
+
+    body = orjson.dumps(
+        {
+            "context": {"locale": "ja-JP"},
+            "sentAt": "2026-11-26T10:00:05Z",
+            "batch": [
+                dict(EXAMPLES[kind], type=kind, messageId=f"m{i}", timestamp="2026-11-26")
+                for i, kind in enumerate(EXAMPLES)
+            ],
+        }
+    )
+    auth = basic(write_key)
+    view = client.post("/v1/batch", body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+    fast = wsgi_call(fast_path, "POST", "/v1/batch", body, HTTP_AUTHORIZATION=auth)
+    assert view.status_code == fast.status_code == 200
+    first, second = SpoolBatch.objects.order_by("id")
+    assert bytes(first.payload) == bytes(second.payload)
+    assert (first.event_count, first.source_id) == (second.event_count, second.source_id)
+
+
+def test_refused_calls_get_the_views_answer_in_the_clients_language(fast_path, write_key):
+    from tests.usage.conftest import basic
+
+    body = orjson.dumps(small_batch(2501))
+    response = wsgi_call(
+        fast_path,
+        "POST",
+        "/v1/batch",
+        body,
+        cookies="kizuna_language=en",
+        HTTP_AUTHORIZATION=basic(write_key),
+    )
+    assert response.status_code == 400
+    assert response["Content-Language"] == "en"
+    assert error_of(response)["message"].startswith("A batch holds at most 2,500 events")
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 405), ("OPTIONS", 204), ("PUT", 405)])
+def test_other_methods_reach_the_view(fast_path, method, status):
+    assert wsgi_call(fast_path, method, "/v1/track").status_code == status
+
+
+def test_other_paths_reach_the_site(fast_path):
+    response = wsgi_call(fast_path, "GET", "/healthz")
+    assert response.status_code == 200
+    assert orjson.loads(response.content) == {"status": "ok"}
+
+
+def test_a_host_not_allowed_is_refused_as_the_site_refuses_it(fast_path, write_key):
+    from tests.usage.conftest import basic
+
+    body = orjson.dumps({"batch": [dict(EXAMPLES["track"], type="track")]})
+    response = wsgi_call(
+        fast_path,
+        "POST",
+        "/v1/batch",
+        body,
+        HTTP_HOST="evil.example",
+        HTTP_AUTHORIZATION=basic(write_key),
+    )
+    assert response.status_code == 400
+    assert SpoolBatch.objects.count() == 0
+
+
+def test_plain_http_is_redirected_when_https_is_required(write_key, settings):
+    from tests.usage.conftest import basic
+
+    settings.SECURE_SSL_REDIRECT = True
+    fast_path = views.TrackingFastPath(WSGIHandler())  # its middleware reads the setting now
+    body = orjson.dumps({"batch": [dict(EXAMPLES["track"], type="track")]})
+    auth = basic(write_key)
+    response = wsgi_call(fast_path, "POST", "/v1/batch", body, HTTP_AUTHORIZATION=auth)
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/v1/batch"
+    assert SpoolBatch.objects.count() == 0
+
+    secure = wsgi_call(
+        fast_path,
+        "POST",
+        "/v1/batch",
+        body,
+        HTTP_AUTHORIZATION=auth,
+        **{"wsgi.url_scheme": "https"},
+    )
+    assert secure.status_code == 200
+    assert SpoolBatch.objects.count() == 1

@@ -94,3 +94,77 @@ def test_drain_command_moves_spooled_events(post, write_key):
     assert query("SELECT count(*) FROM events") == [(3,)]
     report = json.loads(run("drain", "--format", "json")[0])
     assert (report["stored"], report["backlog_events"]) == (0, 0)
+
+
+# --- kizuna serve ----------------------------------------------------------------------
+
+
+def test_serve_runs_the_tracking_fast_path_in_front_of_the_site():
+    from gunicorn.util import import_app
+
+    from kizuna.core.management.commands import serve
+    from kizuna.usage.views import TrackingFastPath
+
+    command = serve.gunicorn_command("127.0.0.1", 8123, workers=2, threads=4)
+    assert serve.APPLICATION in command
+    app = import_app(serve.APPLICATION)  # as gunicorn loads it in each worker
+    assert isinstance(app, TrackingFastPath)
+
+
+def test_serve_becomes_gunicorn_so_signals_reach_the_server(monkeypatch):
+    from kizuna.core.management.commands import serve
+
+    calls: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: calls.append((path, argv)))
+    run("serve", "--port", "8124", "--workers", "3")
+    [(path, argv)] = calls
+    assert path == argv[0]
+    assert argv == serve.gunicorn_command("127.0.0.1", 8124, 3, 4)
+
+
+class _Response:
+    def __init__(self, status: int) -> None:
+        self.status_code = status
+        self.status = f"{status} X"
+        self.sent = 16
+        self.headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
+
+
+def test_the_access_log_keeps_write_keys_and_accepted_tracking_calls_out(tmp_path):
+    import base64
+    import datetime as dt
+
+    from gunicorn.config import Config
+
+    from kizuna.core.management.commands import serve
+
+    path = tmp_path / "access.log"
+    config = Config()
+    config.set("accesslog", str(path))
+    log = serve.AccessLog(config)
+    key = "kzw_secret-key"
+    auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+    def request(path_info: str, status: int) -> None:
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "RAW_URI": path_info,
+            "PATH_INFO": path_info,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "192.0.2.1",
+            "HTTP_AUTHORIZATION": auth,
+        }
+        req = type("Request", (), {"headers": [("AUTHORIZATION", auth)]})()
+        log.access(_Response(status), req, environ, dt.timedelta(milliseconds=2))
+
+    request("/v1/batch", 200)
+    request("/v1/batch", 400)
+    request("/accounts/login/", 200)
+    for handler in log.access_log.handlers:
+        handler.flush()
+    lines = path.read_text().splitlines()
+    assert [line.split('"')[1] for line in lines] == [
+        "POST /v1/batch HTTP/1.1",
+        "POST /accounts/login/ HTTP/1.1",
+    ]
+    assert key not in path.read_text()

@@ -10,10 +10,11 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from kizuna.core import scheduler
 from kizuna.usage import drain, spool, store
-from kizuna.usage.models import SpoolBatch
+from kizuna.usage.models import Source, SpoolBatch
 from tests.usage.conftest import query
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +323,102 @@ def test_drain_is_a_frequent_periodic_task(post, write_key):
         "duplicates": 0,
     }
     assert query("SELECT count(*) FROM events") == [(2,)]
+
+
+# --- de-duplication at scale: the window and the message keys ------------------------
+
+
+def test_a_copy_received_after_the_window_is_stored_again(post, write_key):
+    send(post, write_key, track("m1"))
+    first = SpoolBatch.objects.get()
+    # As if the first copy had arrived eight days before the retry.
+    SpoolBatch.objects.update(received_at=first.received_at - timedelta(days=8))
+    drain.drain_once()
+    send(post, write_key, track("m1"))  # just outside the window: a new event
+    send(post, write_key, track("m1"))  # and again at once: a duplicate of that one
+    result = drain.drain_once()
+    assert (result.received, result.stored) == (2, 1)
+    assert timedelta(days=7) == drain.DEDUPLICATION_WINDOW
+    assert query("SELECT count(*) FROM events WHERE message_id = 'm1'") == [(2,)]
+
+
+def test_ids_sharing_a_key_are_told_apart_by_the_events_themselves(post, write_key):
+    # Every event gets the same 64-bit key: each later one is a candidate duplicate, and
+    # only the events table can say which really are.
+    key = drain.MESSAGE_KEY.format(source="source_id", message="e.messageId")
+    with mock.patch.object(drain, "_INCOMING", drain._INCOMING.replace(key, "0::UBIGINT")):
+        send(post, write_key, track("a"), track("b"))
+        assert drain.drain_once().stored == 2
+        send(post, write_key, track("a"), track("c"), track("b"), track("d"))
+        again = drain.drain_once()
+    assert (again.received, again.stored) == (4, 2)
+    assert query("SELECT message_id FROM events ORDER BY 1") == [("a",), ("b",), ("c",), ("d",)]
+
+
+def test_a_store_from_before_the_message_keys_still_recognises_recent_ids(
+    post, write_key, events_store
+):
+    import duckdb
+
+    # A store as an earlier version left it: events, no message_keys table.
+    con = duckdb.connect(str(events_store))
+    for statement in store.SCHEMA:
+        con.execute(statement)
+    con.execute(
+        "INSERT INTO events (message_id, source_id, type, timestamp, received_at) "
+        "VALUES ('old', $1, 'track', now(), now() - INTERVAL 1 DAY), "
+        "('older', $1, 'track', now(), now() - INTERVAL 30 DAY)",
+        [Source.objects.get().pk],
+    )
+    con.close()
+    send(post, write_key, track("old"), track("older"), track("new"))
+    result = drain.drain_once()
+    assert (result.received, result.stored) == (3, 2)  # "older" is outside the window
+    assert query("SELECT count(*) FROM message_keys") == [(3,)]
+
+
+def test_old_message_keys_are_pruned(post, write_key):
+    send(post, write_key, track("m1"))
+    drain.drain_once()
+    send(post, write_key, track("m2"))
+    SpoolBatch.objects.update(received_at=timezone.now() + timedelta(days=10))
+    drain.drain_once()
+    assert query("SELECT count(*) FROM message_keys") == [(1,)]
+    assert query("SELECT count(*) FROM events") == [(2,)]
+
+
+# --- pass sizes -----------------------------------------------------------------------
+
+
+def test_a_pass_stops_after_the_request_that_reaches_the_byte_limit(post, write_key):
+    for i in range(4):
+        send(post, write_key, track(f"m{i}"))
+    size = len(SpoolBatch.objects.first().payload)
+    assert [row.id for row in spool.oldest(10, max_bytes=size + 1)] == list(
+        SpoolBatch.objects.order_by("id").values_list("id", flat=True)[:2]
+    )
+    assert len(spool.oldest(10, max_bytes=1)) == 1  # always at least one
+    assert len(spool.oldest(3)) == 3
+
+
+def test_drain_all_goes_on_after_a_pass_cut_short_by_size(post, write_key):
+    for i in range(5):
+        send(post, write_key, track(f"m{i}"))
+    size = len(SpoolBatch.objects.first().payload)
+    result = drain.drain_all(max_bytes=2 * size)
+    assert (result.requests, result.stored) == (5, 5)
+    assert spool.backlog() == (0, 0)
+
+
+def test_retiring_leaves_the_connections_secure_delete_setting_alone(post, write_key):
+    from django.db import connection
+
+    send(post, write_key, track("m1"))
+    if connection.vendor != "sqlite":
+        pytest.skip("secure_delete is SQLite's")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete = ON")
+        drain.drain_once()
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1
+    assert SpoolBatch.objects.count() == 0

@@ -60,3 +60,41 @@ def test_no_200_when_the_spool_insert_fails(write_key):
         )
     assert response.status_code == 500
     assert committed_rows() == 0
+
+
+def test_the_fast_path_answers_200_only_after_the_commit(write_key):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from tests.usage.test_api import wsgi_call
+
+    observed: dict[str, Any] = {}
+    original = spool.append
+
+    def append_and_observe(*args: Any, **kwargs: Any) -> None:
+        original(*args, **kwargs)
+        observed["in_transaction"] = connection.in_atomic_block
+        observed["committed"] = committed_rows()
+
+    app = views.TrackingFastPath(WSGIHandler())
+    with mock.patch.object(spool, "append", append_and_observe):
+        response = wsgi_call(app, "POST", "/v1/batch", BODY, HTTP_AUTHORIZATION=basic(write_key))
+
+    assert response.status_code == 200
+    assert observed == {"in_transaction": False, "committed": 1}
+
+
+def test_the_fast_path_answers_500_when_the_spool_insert_fails(write_key):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from tests.usage.test_api import wsgi_call
+
+    def no_site(environ: Any, start_response: Any) -> Any:
+        raise AssertionError("a failed insert must not be retried by the site")
+
+    app = views.TrackingFastPath(WSGIHandler())
+    app.site = no_site
+    with mock.patch.object(spool, "append", side_effect=OperationalError("disk I/O error")):
+        response = wsgi_call(app, "POST", "/v1/batch", BODY, HTTP_AUTHORIZATION=basic(write_key))
+    assert response.status_code == 500
+    assert orjson.loads(response.content)["error"]["code"] == "server_error"
+    assert committed_rows() == 0

@@ -1,5 +1,9 @@
 """End to end with Segment's own Python SDK (segment-analytics-python) against a live
-server: what an existing integration sends arrives in DuckDB with the right fields."""
+server: what an existing integration sends arrives in DuckDB with the right fields.
+
+Each test runs against both doors: Django's live server (the view behind
+``kizuna.wsgi``) and the same server with :class:`TrackingFastPath` in front, which is
+what ``kizuna serve`` runs."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import orjson
 import pytest
 import requests
 
-from kizuna.usage import drain
+from kizuna.usage import drain, views
 from tests.usage.conftest import query
 
 analytics = pytest.importorskip("segment.analytics", reason="segment-analytics-python")
@@ -40,6 +44,25 @@ def _fresh_sdk_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         time.sleep(0.02)
 
 
+@pytest.fixture
+def fast_server(settings: Any) -> Iterator[Any]:
+    """A live server whose WSGI application is the fast path in front of the site."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost:0", start=False)
+    inner = server.thread.static_handler
+    server.thread.static_handler = lambda handler: views.TrackingFastPath(inner(handler))
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["view", "fast path"])
+def server(request: pytest.FixtureRequest) -> Any:
+    return request.getfixturevalue("live_server" if request.param == "view" else "fast_server")
+
+
 def make_client(live_server: Any, key: str, errors: list[Any], **options: Any) -> Any:
     return analytics.Client(
         write_key=key,
@@ -50,9 +73,9 @@ def make_client(live_server: Any, key: str, errors: list[Any], **options: Any) -
     )
 
 
-def test_sdk_calls_arrive_in_the_event_store(write_key, live_server):
+def test_sdk_calls_arrive_in_the_event_store(write_key, server):
     errors: list[Any] = []
-    client = make_client(live_server, write_key, errors, sync_mode=True)
+    client = make_client(server, write_key, errors, sync_mode=True)
     client.identify("user-1", {"email": "aiko@example.com", "plan": "pro"}, timestamp=WHEN)
     client.group("user-1", "acct-42", {"name": "株式会社サンプル"}, timestamp=WHEN)
     client.track(
@@ -87,9 +110,9 @@ def test_sdk_calls_arrive_in_the_event_store(write_key, live_server):
     assert query("SELECT user_id, group_id FROM group_memberships") == [("user-1", "acct-42")]
 
 
-def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(write_key, live_server):
+def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(write_key, server):
     errors: list[Any] = []
-    client = make_client(live_server, write_key, errors, gzip=True, upload_size=50)
+    client = make_client(server, write_key, errors, gzip=True, upload_size=50)
     for i in range(120):
         client.track(f"user-{i % 7}", "Feature Used", {"i": i}, message_id=f"m-{i}")
     client.flush()
@@ -106,9 +129,9 @@ def test_sdk_background_batches_with_gzip_and_retries_are_stored_once(write_key,
     assert query("SELECT sum((properties->>'$.i')::INT) FROM events") == [(sum(range(120)),)]
 
 
-def test_sdk_sees_a_bad_write_key_as_an_error(write_key, live_server):
+def test_sdk_sees_a_bad_write_key_as_an_error(write_key, server):
     errors: list[Any] = []
-    client = make_client(live_server, "kzw_wrong", errors, sync_mode=True)
+    client = make_client(server, "kzw_wrong", errors, sync_mode=True)
     with pytest.raises(analytics.request.APIError) as caught:
         client.track("user-1", "Anything")
     assert caught.value.status == 401

@@ -49,6 +49,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "improvement.create": frozenset({ADMIN, HR, MANAGER}),
     # change any plan, company-wide plans, review values typed in by hand
     "improvement.manage": frozenset({ADMIN, HR}),
+    # customer success. Account basics (name, industry, size, CSM, stage, contacts,
+    # usage, health band) help support agents and marketers do their work; revenue
+    # (MRR, subscriptions, renewals, churn risk and its model) is for CSMs, executives
+    # and admins. Every CSM sees every account: teams cover for each other.
+    "customers.view_accounts": frozenset({ADMIN, CSM, EXECUTIVE, SUPPORT, MARKETER}),
+    "customers.view_portfolio": frozenset({ADMIN, CSM, EXECUTIVE}),
+    # feature definitions and their adoption (marketers plan campaigns around them)
+    "customers.view_usage": frozenset({ADMIN, CSM, EXECUTIVE, MARKETER}),
+    # the manual CSM assessment, one of the health score's measures
+    "customers.assess": frozenset({ADMIN, CSM}),
+    # health weights and bands, feature definitions, retraining the churn model
+    "customers.configure": frozenset({ADMIN}),
+    "customers.import": frozenset({ADMIN}),
 }
 
 UserLike = Any  # User or AnonymousUser

@@ -35,6 +35,40 @@ NAVIGATION: tuple[NavItem, ...] = (
         ("improvement:plan", "improvement:action", "improvement:check_in", "improvement:review"),
     ),
     NavItem(_("You said, we did"), "improvement:team", None, ("improvement:team",)),
+    NavItem(
+        _("Portfolio"), "customers:portfolio", "customers.view_portfolio", ("customers:portfolio",)
+    ),
+    NavItem(
+        _("At-risk accounts"),
+        "customers:at_risk",
+        "customers.view_portfolio",
+        ("customers:at_risk",),
+    ),
+    NavItem(
+        _("Renewals"), "customers:renewals", "customers.view_portfolio", ("customers:renewals",)
+    ),
+    NavItem(
+        _("Accounts"),
+        "customers:accounts",
+        "customers.view_accounts",
+        ("customers:account", "customers:assess"),
+    ),
+    NavItem(
+        _("Health score check"),
+        "customers:backtest",
+        "customers.view_portfolio",
+        ("customers:backtest", "customers:churn_model"),
+    ),
+    NavItem(_("Features"), "customers:features", "customers.view_usage", ("customers:feature",)),
+    NavItem(
+        _("Health score settings"),
+        "customers:health_settings",
+        "customers.configure",
+        ("customers:health",),
+    ),
+    NavItem(
+        _("Import customer data"), "customers:import", "customers.import", ("customers:import",)
+    ),
     NavItem(_("Audit log"), "core:audit_log", "core.view_audit_log", ("core:audit",)),
     NavItem(_("My profile"), "core:me", None, ("core:me",)),
 )

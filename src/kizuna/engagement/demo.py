@@ -319,6 +319,7 @@ def _demo_plan(pulses: list[Survey], declining: Department | None, today: dt.dat
             "評価基準の説明会を全メンバー向けに開く",
             "マネージャーとの隔週1on1を再開する",
         ),
+        today=today,
     )
     Plan.objects.filter(pk=plan.pk).update(
         created_at=dt.datetime.combine(made_on, dt.time(10), tzinfo=dt.UTC)

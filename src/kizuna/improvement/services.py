@@ -132,11 +132,13 @@ def create_plan_from_result(
     shared_with_team: bool = False,
     actions: Iterable[str] = (),
     status: str = PlanStatus.ACTIVE,
+    today: dt.date | None = None,
 ) -> Plan:
     """Create a plan from a result (or ``{"kind": "manual"}``) with its first actions.
 
     ``target_metric`` defaults to the source's own label ("Favourable %: Fair
     evaluation"). Raises ``PermissionDenied`` when ``user`` may not write plans at all.
+    ``today`` is the creation date (the demo builds its history as of a chosen day).
     """
     if not access.can(user, "improvement.create"):
         raise PermissionDenied
@@ -149,7 +151,7 @@ def create_plan_from_result(
             errors.add(None, message)
     language = translation.get_language() or "ja"
     target_metric = target_metric or sources.default_target_metric(clean_source, language)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     _check_plan_fields(
         errors,
         user=user,

@@ -17,6 +17,12 @@ Tables (all times are TIMESTAMPTZ):
 ``group_memberships``
     one row per ``(user_id, group_id)`` seen in ``group`` calls, with ``first_seen``
     and ``last_seen``: the user → account mapping that metrics join.
+``message_keys``
+    the drain's own: 64 bits of a hash of ``(source_id, message_id)`` and
+    ``received_at`` for each event stored in the last days (the de-duplication window
+    of :mod:`kizuna.usage.drain`). Checking a pass's ids against 8-byte integers
+    instead of the ``events`` table's strings keeps the check cheap however many
+    events arrived recently; ids that match are then confirmed against ``events``.
 
 Concurrency: a DuckDB file has one writing process at a time, and while one process
 writes no other may even read it. Every connection therefore goes through
@@ -78,6 +84,13 @@ SCHEMA = (
     """,
 )
 
+_MESSAGE_KEYS = """
+CREATE TABLE message_keys (
+    key UBIGINT NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+)
+"""
+
 
 class StoreBusy(Exception):
     """The event store stayed locked by another process for longer than allowed."""
@@ -114,9 +127,31 @@ def connect(read_only: bool = True, timeout: float = 30.0) -> Iterator[duckdb.Du
             if not read_only:
                 for statement in SCHEMA:
                     con.execute(statement)
+                _ensure_message_keys(con)
             yield con
         finally:
             con.close()
+
+
+def _ensure_message_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the drain's ``message_keys`` table, filled from the recent events of a
+    store that existed before it (so retries of those are still recognised)."""
+    from kizuna.usage import drain  # drain imports this module
+
+    [(exists,)] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'message_keys'"
+    ).fetchall()
+    if exists:
+        return
+    key = drain.MESSAGE_KEY.format(source="source_id", message="message_id")
+    con.execute("BEGIN TRANSACTION")
+    con.execute(_MESSAGE_KEYS)
+    con.execute(
+        f"INSERT INTO message_keys SELECT {key}, received_at FROM events "  # noqa: S608
+        "WHERE received_at >= now() - $window ORDER BY received_at",
+        {"window": drain.DEDUPLICATION_WINDOW},
+    )
+    con.execute("COMMIT")
 
 
 @contextmanager

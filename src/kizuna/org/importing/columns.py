@@ -332,7 +332,9 @@ _CHOICE_JA = {
     for field, table in CHOICE_ALIASES.items()
 }
 
-_PUNCTUATION = re.compile(r"[\s_\-・/()\[\]*]")
+# Range marks count as punctuation: Shift_JIS files saved by Excel write "50～299名"
+# (FULLWIDTH TILDE) where UTF-8 ones have "50〜299名" (WAVE DASH), and people type "50-299".
+_PUNCTUATION = re.compile(r"[\s_\-・/()\[\]*~〜～‐–—−]")
 
 
 def header_key(text: str) -> str:
