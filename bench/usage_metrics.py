@@ -51,15 +51,13 @@ import atexit
 import datetime as dt
 import gc
 import os
-import platform
-import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +68,8 @@ import pandas as pd
 import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from measuring import Sections, machine, measure
 
 from kizuna.usage import metrics
 
@@ -474,81 +474,11 @@ def compare(a: Result, b: Result) -> tuple[bool, str]:
 # --------------------------------------------------------------------------- measuring
 
 
-def _status_kb(field_name: str) -> int:
-    text = Path("/proc/self/status").read_text()
-    found = re.search(rf"^{field_name}:\s+(\d+) kB", text, re.MULTILINE)
-    return int(found.group(1)) if found else 0
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-@dataclass
-class Measured:
-    name: str
-    times: list[float] = field(default_factory=list)
-    peak_mb: float = 0.0
-    delta_mb: float = 0.0
-    peak_is_process: bool = False
-    cpu: float = 0.0
-    result: Any = None
-
-    @property
-    def best(self) -> float:
-        return min(self.times)
-
-
-def _once(out: Measured, run: Callable[[], Any], timed: bool) -> None:
-    gc.collect()
-    if not _reset_peak():
-        out.peak_is_process = True
-    base = _status_kb("VmRSS")
-    cpu = time.process_time()
-    start = time.perf_counter()
-    result = run()
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu
-    peak = _status_kb("VmHWM")
-    out.peak_mb = max(out.peak_mb, peak / 1024)
-    out.delta_mb = max(out.delta_mb, (peak - base) / 1024)
-    if not timed:
-        out.result = result
-        return
-    if not out.times or elapsed < out.best:
-        out.result, out.cpu = result, cpu
-    out.times.append(elapsed)
-
-
-def measure(runs: Sequence[tuple[str, Callable[[], Any]]], repeat: int) -> list[Measured]:
-    outs = [Measured(name) for name, _run in runs]
-    for attempt in range(repeat + 1):
-        for out, (_name, run) in zip(outs, runs, strict=True):
-            _once(out, run, timed=attempt > 0)
-    return outs
-
-
 def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory = _meminfo_gb()
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB RAM, Python {platform.python_version()}, "
+    return machine(
         f"ibis {ibis.__version__}, duckdb {duckdb.__version__}, pandas {pd.__version__}, "
         f"numpy {np.__version__}"
     )
-
-
-def _meminfo_gb() -> float:
-    found = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.MULTILINE)
-    return int(found.group(1)) / 1024 / 1024 if found else 0.0
 
 
 def _best_sql_series(con: duckdb.DuckDBPyConnection) -> tuple[Callable[..., pd.DataFrame], str]:
@@ -626,12 +556,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     series_sql, series_note = _best_sql_series(raw)
     print(f"DuckDB SQL trailing windows: {series_note}")
     load_before = os.getloadavg()
-    runs: list[tuple[str, Callable[[], Any]]] = [
-        ("kizuna (Ibis on DuckDB)", lambda: ours(backend)),
-        ("duckdb SQL", lambda: duckdb_sql(raw, series_sql)),
+    runs: list[tuple[str, Callable[[Sections], Any]]] = [
+        ("kizuna (Ibis on DuckDB)", lambda _t: ours(backend)),
+        ("duckdb SQL", lambda _t: duckdb_sql(raw, series_sql)),
     ]
     if frame is not None:
-        runs.append(("pandas", lambda: pandas_reference(frame)))
+        runs.append(("pandas", lambda _t: pandas_reference(frame)))
     measured = measure(runs, args.repeat)
     load_after = os.getloadavg()
 

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from kizuna.core.models import User
 from kizuna.core.roles import Role
 from kizuna.customers.models import LifecycleStage, SizeBand
+from kizuna.org.importing.upload import check_import_file, import_file_field
 
 IMPORT_KINDS = (
     ("accounts", _("Accounts")),
@@ -39,11 +39,7 @@ class CustomerImportForm(forms.Form):
         choices=IMPORT_KINDS,
         help_text=_("Import accounts first: contacts and subscriptions refer to account IDs."),
     )
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("CSV (UTF-8 or Shift_JIS) or Excel (.xlsx), with a header row."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
+    file = import_file_field()
     as_of = forms.DateField(
         label=_("Effective date"),
         help_text=_(
@@ -54,17 +50,7 @@ class CustomerImportForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.KIZUNA_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large (at most %(limit)s MB)."),
-                params={"limit": settings.KIZUNA_IMPORT_MAX_BYTES // (1024 * 1024)},
-                code="too_large",
-            )
-        name = upload.name.lower()
-        if not (name.endswith(".csv") or name.endswith(".xlsx")):
-            raise forms.ValidationError(_("Choose a .csv or .xlsx file."), code="bad_extension")
-        return upload
+        return check_import_file(self.cleaned_data["file"])
 
 
 def csm_users() -> QuerySet[User]:

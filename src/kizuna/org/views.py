@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -21,6 +20,7 @@ from kizuna.core import access, audit
 from kizuna.org import tasks
 from kizuna.org.importing import columns, messages, service
 from kizuna.org.importing.types import RowError
+from kizuna.org.importing.upload import check_import_file, import_file_field
 from kizuna.org.models import Department, Employee, ImportJob, ImportKind, ImportStatus
 from kizuna.org.services import subtree
 
@@ -146,11 +146,7 @@ def employee_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Data"), choices=ImportKind.choices)
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_("CSV (UTF-8 or Shift_JIS) or Excel (.xlsx), with a header row."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
-    )
+    file = import_file_field()
     as_of = forms.DateField(
         label=_("Effective date"),
         help_text=_(
@@ -160,17 +156,7 @@ class ImportForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.KIZUNA_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large (at most %(limit)s MB)."),
-                params={"limit": settings.KIZUNA_IMPORT_MAX_BYTES // (1024 * 1024)},
-                code="too_large",
-            )
-        name = upload.name.lower()
-        if not (name.endswith(".csv") or name.endswith(".xlsx")):
-            raise forms.ValidationError(_("Choose a .csv or .xlsx file."), code="bad_extension")
-        return upload
+        return check_import_file(self.cleaned_data["file"])
 
 
 @access.require("org.import")

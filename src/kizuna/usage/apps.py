@@ -11,11 +11,11 @@ class UsageConfig(AppConfig):
         """Add the usage metrics to ``kizuna metrics`` (the registry lives with the
         customer metrics, which the command was built for)."""
         from kizuna.customers.registry import Argument, register_metric
-        from kizuna.usage import metrics
+        from kizuna.usage import metric_entry
 
         register_metric(
             "activity-churn",
-            metrics.activity_churn_metric,
+            metric_entry.activity_churn,
             [
                 Argument(
                     "inactive_days",
@@ -24,7 +24,7 @@ class UsageConfig(AppConfig):
                         "accounts had an event in the N days before --from and none in the "
                         "N days before --to."
                     ),
-                    parse=metrics.parse_positive_days,
+                    parse=metric_entry.parse_positive_days,
                     default=30,
                 )
             ],
@@ -34,7 +34,7 @@ class UsageConfig(AppConfig):
         )
         register_metric(
             "stickiness",
-            metrics.stickiness_metric,
+            metric_entry.stickiness,
             [
                 Argument(
                     "account",
@@ -47,7 +47,7 @@ class UsageConfig(AppConfig):
         )
         register_metric(
             "adoption",
-            metrics.adoption_metric,
+            metric_entry.adoption,
             [
                 Argument(
                     "feature",
@@ -57,7 +57,7 @@ class UsageConfig(AppConfig):
                 Argument(
                     "by",
                     _("Count users (default) or accounts: user or account."),
-                    parse=metrics.parse_unit,
+                    parse=metric_entry.parse_unit,
                 ),
             ],
             label=_("Feature adoption"),

@@ -807,20 +807,6 @@ def adoption_metric(
     )
 
 
-def parse_unit(value: str) -> Unit:
-    """``--by``: ``user`` or ``account`` (anything else is a ValueError)."""
-    if value not in ("user", "account"):
-        raise ValueError(value)
-    return "user" if value == "user" else "account"
-
-
-def parse_positive_days(value: str) -> int:
-    days = int(value)
-    if days < 1:
-        raise ValueError(value)
-    return days
-
-
 def _check_account(external_id: str) -> None:
     from kizuna.customers.models import Account
 
