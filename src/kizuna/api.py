@@ -58,6 +58,17 @@ def _install_routers() -> None:
 
     api.add_router("/surveys", surveys_router)
     api.add_router("/results", engagement_router)
+    from kizuna.practices.evaluation.api import router as evaluation_router
+    from kizuna.practices.flexwork.api import router as flexwork_router
+    from kizuna.practices.hrkpi.api import router as hrkpi_router
+    from kizuna.practices.oneonones.api import router as oneonones_router
+    from kizuna.practices.recognition.api import router as recognition_router
+
+    api.add_router("/one-on-ones", oneonones_router)
+    api.add_router("/reviews", evaluation_router)
+    api.add_router("/recognition", recognition_router)
+    api.add_router("/flex", flexwork_router)
+    api.add_router("/hr-kpis", hrkpi_router)
 
 
 _install_routers()

@@ -19,6 +19,11 @@ urlpatterns = [
     path("plans/", include("kizuna.improvement.urls")),
     path("customers/", include("kizuna.customers.urls")),
     path("v1/", include("kizuna.usage.urls")),
+    path("one-on-ones/", include("kizuna.practices.oneonones.urls")),
+    path("reviews/", include("kizuna.practices.evaluation.urls")),
+    path("recognition/", include("kizuna.practices.recognition.urls")),
+    path("flex/", include("kizuna.practices.flexwork.urls")),
+    path("hr-kpis/", include("kizuna.practices.hrkpi.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

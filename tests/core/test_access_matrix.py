@@ -6,6 +6,7 @@ Expected statuses: 200 page, 302 redirect (to login for anonymous), 403 role not
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -186,6 +187,17 @@ MATRIX: dict[str, tuple[Kwargs | None, dict[str, int]]] = {
         statuses(405, anonymous=405),
     ),
 }
+# Each practices app keeps its own entries (tests/practices/<app>/matrix.py): ``MATRIX``
+# like the one above, and ``build(fixtures)`` returning the objects its kwargs need.
+PRACTICE_APPS = ("oneonones", "evaluation", "recognition", "flexwork", "hrkpi")
+_practice_matrices = [
+    importlib.import_module(f"tests.practices.{app}.matrix") for app in PRACTICE_APPS
+]
+for _module in _practice_matrices:
+    _clash = set(MATRIX) & set(_module.MATRIX)
+    assert not _clash, f"duplicate access-matrix entries: {_clash}"
+    MATRIX.update(_module.MATRIX)
+
 # Django admin: every page of it is for the admin role only; others go to its login.
 ADMIN_NAMESPACE_EXPECTED = only({"admin"}, ok=200, other=302)
 ADMIN_SAMPLE = [
@@ -291,7 +303,7 @@ def fixtures(company: dict[str, Any], role_users: dict[str, User]) -> dict[str, 
         dt.date(2026, 4, 1),
         None,
     )
-    return {
+    built: dict[str, Any] = {
         "company": company,
         "users": role_users,
         "job": job,
@@ -305,6 +317,9 @@ def fixtures(company: dict[str, Any], role_users: dict[str, User]) -> dict[str, 
         "plans": plans,
         "plan_action": plan_action,
     }
+    for module in _practice_matrices:
+        built.update(module.build(built))
+    return built
 
 
 @pytest.mark.django_db

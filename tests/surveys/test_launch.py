@@ -161,6 +161,8 @@ def test_snapshot_is_taken_as_of_the_opening_date(
         "location": "東京",
         "employment_type": "full_time",
         "gender": "female",
+        # no finalised annual review yet
+        "performance_band": "",
         "custom": {},
     }
 

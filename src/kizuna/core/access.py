@@ -62,6 +62,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # health weights and bands, feature definitions, retraining the churn model
     "customers.configure": frozenset({ADMIN}),
     "customers.import": frozenset({ADMIN}),
+    # manager and HR practices. Everyone signed in uses 1on1s, recognition, their own
+    # reviews and flexible work; each app's object rules narrow it (participants only,
+    # a 1on1 private note is its writer's alone, whatever the role).
+    "practices.use": frozenset(Role.values),
+    # 1on1 cadence statistics (coverage, days since last meeting), never contents;
+    # managers: the pairs in their subtree; executives: company-wide (read only)
+    "oneonones.view_cadence": frozenset({ADMIN, HR, MANAGER, EXECUTIVE}),
+    # evaluation criteria, cycles and the calibration view
+    "evaluation.manage": frozenset({ADMIN, HR}),
+    # company values, points budget, awards, points export for payroll
+    "recognition.manage": frozenset({ADMIN, HR}),
+    # flexible-work policies and eligibility, attendance and usage imports
+    "flexwork.manage": frozenset({ADMIN, HR}),
+    # flexible-work utilisation (managers: their subtree)
+    "flexwork.view_utilisation": frozenset({ADMIN, HR, MANAGER, EXECUTIVE}),
+    # the HR KPI dashboard (managers: their subtree)
+    "hrkpi.view": frozenset({ADMIN, HR, MANAGER, EXECUTIVE}),
 }
 
 UserLike = Any  # User or AnonymousUser

@@ -35,6 +35,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         ("improvement:plan", "improvement:action", "improvement:check_in", "improvement:review"),
     ),
     NavItem(_("You said, we did"), "improvement:team", None, ("improvement:team",)),
+    NavItem(_("1on1s"), "oneonones:index", "practices.use", ("oneonones:",)),
+    NavItem(_("Reviews"), "evaluation:index", "practices.use", ("evaluation:",)),
+    NavItem(_("Recognition"), "recognition:feed", "practices.use", ("recognition:",)),
+    NavItem(_("Flexible work"), "flexwork:index", "practices.use", ("flexwork:",)),
+    NavItem(_("HR KPIs"), "hrkpi:dashboard", "hrkpi.view", ("hrkpi:",)),
     NavItem(
         _("Portfolio"), "customers:portfolio", "customers.view_portfolio", ("customers:portfolio",)
     ),

@@ -25,6 +25,7 @@ DEMOGRAPHICS = (
     "employment_type",
     "gender",
     "age_band",
+    "performance_band",
 )
 
 
@@ -91,6 +92,7 @@ def load(survey_ids: Sequence[int]) -> SurveyFrames:
             "employment_type": pl.Utf8,
             "gender": pl.Utf8,
             "age_band": pl.Utf8,
+            "performance_band": pl.Utf8,
         },
     )
     answers = _fetch(

@@ -425,6 +425,7 @@ def _answer_wave(
                 demo.get("employment_type", ""),
                 demo.get("gender", ""),
                 demo.get("age_band", ""),
+                demo.get("performance_band", ""),
                 json.dumps(demo.get("custom") or {}, ensure_ascii=False),
             )
         )
@@ -490,6 +491,7 @@ RESPONSE_COLUMNS = (
     "employment_type",
     "gender",
     "age_band",
+    "performance_band",
     "custom",
 )
 ANSWER_COLUMNS = ("id", "response_id", "question_id", "value", "text")

@@ -104,6 +104,8 @@ ATTRIBUTES = frozenset(
         "employment_type",
         "gender",
         "age_band",
+        # sensitive: offered to HR and admins only (engagement.views), guarded like the rest
+        "performance_band",
     }
 )
 CUSTOM_PREFIXES = ("custom_", "custom.")

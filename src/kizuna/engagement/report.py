@@ -13,12 +13,13 @@ checks); executives see company-level figures only, without breakdowns.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
+from django.db.models import Q
 from django.db.models.fields.json import KT
 
 from kizuna.core import access
@@ -41,6 +42,8 @@ ATTRIBUTES: dict[str, str] = {
     "employment_type": "employment_type",
     "gender": "gender",
     "age": "age_band",
+    # sensitive (org.view_sensitive): the views offer it to HR and admins only
+    "performance": "performance_band",
 }
 MIN_DRIVER_RESPONDENTS = 30
 
@@ -82,8 +85,20 @@ def _no_scope_message() -> str:
     return _("Your role does not include survey results.")
 
 
-def resolve_by(names: Sequence[str]) -> list[str]:
-    """Map user-facing attribute names (or raw column names) to snapshot columns."""
+# Attributes only users with ``org.view_sensitive`` (HR, admins) may group or filter by.
+SENSITIVE_COLUMNS = frozenset({"performance_band"})
+# Attribute filters a results page may add to the viewer's scope (checked by the guard).
+FILTERABLE_COLUMNS = frozenset({"performance_band"})
+
+
+def may_use_sensitive(user: Any) -> bool:
+    return user is not None and access.can(user, "org.view_sensitive")
+
+
+def resolve_by(names: Sequence[str], user: Any = None) -> list[str]:
+    """Map user-facing attribute names (or raw column names) to snapshot columns. A
+    sensitive attribute needs ``user`` with ``org.view_sensitive``; without a user it is
+    refused like an unknown one."""
     columns = []
     for name in names:
         name = name.strip()
@@ -92,8 +107,24 @@ def resolve_by(names: Sequence[str]) -> list[str]:
         column = ATTRIBUTES.get(name, name)
         if column not in ATTRIBUTES.values() and not column.startswith("custom_"):
             raise guard.Refused(guard.UNKNOWN_ATTRIBUTE, str(_unknown_attribute(name)))
+        if column in SENSITIVE_COLUMNS and not may_use_sensitive(user):
+            raise guard.Refused(guard.UNKNOWN_ATTRIBUTE, str(_unknown_attribute(name)))
         columns.append(column)
     return columns
+
+
+def resolve_filters(filters: Mapping[str, Any] | None, user: Any) -> dict[str, object]:
+    """Attribute filters (user-facing names or columns → value) the viewer may apply; the
+    guard checks the filtered population (k, differencing) like any scope."""
+    resolved: dict[str, object] = {}
+    for name, value in (filters or {}).items():
+        column = ATTRIBUTES.get(name, name)
+        if column not in FILTERABLE_COLUMNS:
+            raise guard.Refused(guard.UNKNOWN_ATTRIBUTE, str(_unknown_attribute(name)))
+        if column in SENSITIVE_COLUMNS and not may_use_sensitive(user):
+            raise guard.Refused(guard.UNKNOWN_ATTRIBUTE, str(_unknown_attribute(name)))
+        resolved[column] = value
+    return resolved
 
 
 def _unknown_attribute(name: str) -> str:
@@ -162,12 +193,21 @@ def build(
     language: str = "ja",
     request: Any = None,
     with_comments: bool = True,
+    filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole results page for one wave, as plain data (templates, API and exports)."""
+    """The whole results page for one wave, as plain data (templates, API and exports).
+    ``filters`` narrows the scope by respondent attributes (``FILTERABLE_COLUMNS``)."""
     policy = guard.Policy.for_survey(survey)
     guard.require_closed(survey)
     scope = scope_for(user, department_id)
-    columns = resolve_by(by) if scope.breakdowns else []
+    columns = resolve_by(by, user) if scope.breakdowns else []
+    if filters:
+        if not scope.breakdowns:
+            raise guard.Refused(
+                guard.UNKNOWN_ATTRIBUTE, str(_unknown_attribute(next(iter(filters))))
+            )
+        scope.filters.update(resolve_filters(filters, user))
+        scope.company_wide = False
     guard.audit_view(user, survey, "results", scope.filters, columns, request=request)
 
     waves = series_waves(survey)
@@ -233,6 +273,13 @@ def _response_rate(
         invitations = invitations.annotate(path=KT("demographics__department_path")).filter(
             path__contains=f"/{int(str(subtree))}/"
         )
+    for column in FILTERABLE_COLUMNS & set(scope.filters):
+        value = scope.filters[column]
+        values = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+        condition = Q(**{f"demographics__{column}__in": values})
+        if "" in values:  # snapshots taken before the attribute existed have no key
+            condition |= Q(**{f"demographics__{column}__isnull": True})
+        invitations = invitations.filter(condition)
     invited = invitations.count()
     responded = scoped.height
     visible = guard.response_rate_visible(invited, responded, policy)
@@ -634,6 +681,11 @@ def _value_label(column: str) -> Any:
         "gender": {k: str(v) for k, v in Gender.choices},
     }
     mapping = choices.get(column, {})
+    if column == "performance_band":
+        from django.utils.translation import gettext as _
+
+        no_band = _("No band yet")
+        return lambda v: no_band if v in (None, "") else str(v)
     return lambda v: mapping.get(v, v) if v not in (None, "") else "—"
 
 

@@ -25,6 +25,23 @@ BREAKDOWNS = (
     "age",
     "manager",
 )
+# Breakdowns and filters for users with ``org.view_sensitive`` (HR, admins) only.
+SENSITIVE_BREAKDOWNS = ("performance",)
+PERFORMANCE_BANDS = ("S", "A", "B", "C", "D")
+
+
+def _breakdowns_for(request: HttpRequest) -> tuple[str, ...]:
+    if report.may_use_sensitive(request.user):
+        return BREAKDOWNS + SENSITIVE_BREAKDOWNS
+    return BREAKDOWNS
+
+
+def _band_filter(request: HttpRequest) -> str | None:
+    """The performance band filter (HR and admins only; ignored for anyone else)."""
+    value = request.GET.get("performance", "")
+    if value in PERFORMANCE_BANDS and report.may_use_sensitive(request.user):
+        return value
+    return None
 
 
 def _closed_surveys() -> Any:
@@ -47,15 +64,19 @@ def _department_param(request: HttpRequest) -> int | None:
 @access.require("engagement.view_results")
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=survey_id)
+    breakdowns = _breakdowns_for(request)
     by = request.GET.get("by", "department")
-    if by not in BREAKDOWNS:
+    if by not in breakdowns:
         by = "department"
     department_id = _department_param(request)
+    band = _band_filter(request)
     context: dict[str, Any] = {
         "survey": survey,
         "surveys": _closed_surveys()[:24],
         "by": by,
-        "breakdowns": [(b, _breakdown_label(b)) for b in BREAKDOWNS],
+        "breakdowns": [(b, _breakdown_label(b)) for b in breakdowns],
+        "bands": PERFORMANCE_BANDS if report.may_use_sensitive(request.user) else (),
+        "band": band or "",
         "department_id": department_id,
         "departments": access.visible_departments(request.user).order_by("path"),
         "can_plan": access.can(request.user, "improvement.manage")
@@ -70,6 +91,7 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
             department_id=department_id,
             language=request.LANGUAGE_CODE,
             request=request,
+            filters={"performance": band} if band else None,
         )
     except guard.Refused as refused:
         context["refused"] = refused.message
@@ -107,6 +129,7 @@ def _breakdown_label(name: str) -> str:
         "gender": _("Gender"),
         "age": _("Age band"),
         "manager": _("Manager"),
+        "performance": _("Performance band"),
     }
     return labels.get(name, name)
 

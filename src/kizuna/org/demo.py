@@ -74,6 +74,9 @@ TRANSFER_RATE = 0.05
 PROMOTION_RATE = 0.04
 CONVERSION_RATE = 0.01
 HISTORY_DAYS = 730
+# The declining department's voluntary turnover during its falling engagement waves, as a
+# multiple of the company's (the turnover story, see ``_Planner._turnover_story``).
+STORY_FACTOR = 3.0
 
 DEMO_ROLES: tuple[str, ...] = (
     Role.ADMIN,
@@ -562,6 +565,9 @@ class _Planner:
     def __init__(self, employees: int, seed: int, today: dt.date) -> None:
         self.n = employees
         self.rng = random.Random(seed)
+        # the turnover story draws from its own stream, so the rest of the company is the
+        # same with or without it
+        self.story_rng = random.Random(seed * 31 + 7)
         self.today = today
         self.window_start = _add_days(today, -HISTORY_DAYS)
         self.latest_opening = _add_days(self.window_start, -365)
@@ -769,6 +775,7 @@ class _Planner:
                 segment = _Segment(person.hire, person.moved_from, before, person.kind)
                 person.earlier = [segment]
         self._leavers(departments)
+        self._turnover_story(departments)
         self._moves(departments)
         self._names()
 
@@ -984,6 +991,39 @@ class _Planner:
             else:
                 person.reason = LeaveReason.OTHER.value
             self.leavers.append(person)
+
+    def _turnover_story(self, departments: list[_Dept]) -> None:
+        """The survey story's declining department (カスタマーサクセス部) loses people while
+        its engagement falls: during the months of the falling pulse waves its voluntary
+        leavers run at about STORY_FACTOR × the company's monthly rate. Leavers the plan
+        already has in those months are moved there from other departments, so the company's
+        own turnover, headcount and everything else stay as they were."""
+        from kizuna.engagement.demo import DECLINE_WAVES, DECLINING_DEPARTMENT_NAME, _wave_dates
+
+        unit = next(
+            (u for u, spec in enumerate(UNITS, 1) if spec.name == DECLINING_DEPARTMENT_NAME), 0
+        )
+        teams = [d for d in departments if d.unit == unit and not d.children and not d.new]
+        if not unit or not teams:
+            return
+        waves = _wave_dates(self.today)
+        first = waves[DECLINE_WAVES.start - 1][0].replace(day=1)
+        last = _month_end(waves[DECLINE_WAVES.stop - 2][1])
+        in_window = [p for p in self.leavers if p.leave and first <= p.leave <= last]
+        share = sum(d.size for d in departments if d.unit == unit) / max(1, self.n)
+        target = round(STORY_FACTOR * share * len(in_window))
+        have = sum(1 for p in in_window if p.dept.unit == unit)
+        others = [p for p in in_window if p.dept.unit != unit and p.head_of is None]
+        self.story_rng.shuffle(others)
+        for person in others:
+            if have >= target:
+                break
+            options = [d for d in teams if d.opened <= person.hire]
+            if not options:
+                continue
+            person.dept = self.story_rng.choice(options)
+            person.reason = LeaveReason.VOLUNTARY.value
+            have += 1
 
     def _moves(self, departments: list[_Dept]) -> None:
         """Transfers, promotions and conversions to full-time on the usual change days."""

@@ -17,7 +17,11 @@ group an answer counts in. Bands (documented in docs and the UI help):
 - tenure, in completed years of service on that date: ``<1y``, ``1-3y``, ``3-5y``,
   ``5-10y``, ``10y+``;
 - age, from the birth year only (year of the date minus birth year): ``<20``, ``20s``,
-  ``30s``, ``40s``, ``50s``, ``60+``.
+  ``30s``, ``40s``, ``50s``, ``60+``;
+- performance band: the band (S/A/B/C/D) of the person's latest annual review finalised
+  on or before that date (``kizuna.practices.evaluation.services.performance_band_on``),
+  "" when there is none. It is a sensitive attribute: only HR and admins may filter or
+  break results down by it, and the anonymity guard applies as to any attribute.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ SNAPSHOT_KEYS = (
     "location",
     "employment_type",
     "gender",
+    "performance_band",
     "custom",
 )
 
@@ -183,7 +188,14 @@ def department_paths_as_of(day: dt.date) -> dict[int, str]:
     return paths
 
 
-def snapshot(row: EmployeeHistory, day: dt.date, paths: Mapping[int, str]) -> dict[str, Any]:
+def snapshot(
+    row: EmployeeHistory,
+    day: dt.date,
+    paths: Mapping[int, str],
+    bands: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """One person's demographics on ``day``; ``bands`` maps employee ids to their
+    performance band on that day (``performance_bands``)."""
     employee = row.employee
     return {
         "department_id": row.department_id,
@@ -195,8 +207,16 @@ def snapshot(row: EmployeeHistory, day: dt.date, paths: Mapping[int, str]) -> di
         "location": row.location or "",
         "employment_type": row.employment_type or "",
         "gender": employee.gender or "",
+        "performance_band": (bands or {}).get(row.employee_id, ""),
         "custom": {str(k): v for k, v in (row.custom or {}).items()},
     }
+
+
+def performance_bands(employee_ids: Iterable[int], day: dt.date) -> dict[int, str]:
+    """Each person's latest finalised annual performance band on ``day`` (evaluation app)."""
+    from kizuna.practices.evaluation.services import performance_band_on
+
+    return performance_band_on(employee_ids, day)
 
 
 def matches(
@@ -249,9 +269,11 @@ def people(
 ) -> list[Person]:
     if paths is None:
         paths = department_paths_as_of(day)
+    rows = list(rows)
+    bands = performance_bands([row.employee_id for row in rows], day)
     chosen: list[Person] = []
     for row in rows:
-        demographics = snapshot(row, day, paths)
+        demographics = snapshot(row, day, paths, bands)
         if matches(demographics, audience, code_paths):
             chosen.append(Person(row.employee, demographics, language_of(row.employee)))
     return chosen

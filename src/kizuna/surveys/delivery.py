@@ -28,8 +28,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from kizuna.core import slack
 from kizuna.surveys.models import Invitation, Survey
 
 logger = logging.getLogger(__name__)
@@ -62,15 +62,7 @@ def answer_link(token: str) -> str:
 
 
 def slack_client() -> WebClient | None:
-    token = getattr(settings, "KIZUNA_SLACK_TOKEN", "") or os.environ.get("KIZUNA_SLACK_TOKEN")
-    if not token:
-        return None
-    api_url = os.environ.get("KIZUNA_SLACK_API_URL") or WebClient.BASE_URL
-    if not api_url.endswith("/"):
-        api_url += "/"
-    client = WebClient(token=token, base_url=api_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
-    return client
+    return slack.client()
 
 
 @dataclass(frozen=True)

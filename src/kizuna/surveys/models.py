@@ -207,7 +207,8 @@ class Invitation(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     language = models.CharField(max_length=8, default="ja")
     # Snapshot at launch: department_id, department_path, manager_id, tenure_band, job_level,
-    # location, employment_type, gender, age_band, custom. Copied to the response on submit.
+    # location, employment_type, gender, age_band, performance_band, custom. Copied to the
+    # response on submit.
     demographics = models.JSONField(default=dict)
     invited_on = models.DateField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
@@ -240,6 +241,8 @@ class Response(models.Model):
     employment_type = models.CharField(max_length=20, blank=True)
     gender = models.CharField(max_length=20, blank=True)
     age_band = models.CharField(max_length=20, blank=True)
+    # the latest finalised annual performance band (S/A/B/C/D) at launch, "" when none
+    performance_band = models.CharField(max_length=1, blank=True, default="")
     custom = models.JSONField(default=dict, blank=True)
 
     class Meta:

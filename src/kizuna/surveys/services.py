@@ -461,6 +461,7 @@ def submit(
             employment_type=snapshot.get("employment_type") or "",
             gender=snapshot.get("gender") or "",
             age_band=snapshot.get("age_band") or "",
+            performance_band=snapshot.get("performance_band") or "",
             custom=snapshot.get("custom") or {},
         )
         Answer.objects.bulk_create(

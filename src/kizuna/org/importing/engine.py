@@ -17,6 +17,7 @@ from django.db import transaction
 from kizuna.org.importing import columns, departments, employees
 from kizuna.org.importing.rows import ParsedFile, parse_file
 from kizuna.org.importing.types import ImportRejected, RowError, ValidationResult
+from kizuna.org.signals import org_changed
 
 Progress = Callable[[int, int], None]
 
@@ -71,4 +72,6 @@ def apply(
         errors = plan.errors
         if errors:
             raise ImportRejected(errors)
-        return plan.apply(progress)
+        summary = plan.apply(progress)
+        org_changed.send(sender=apply, kind=kind, as_of=as_of)
+        return summary

@@ -96,6 +96,9 @@ class Command(TranslatedCommand):
             result = build_demo(employees, progress=report)
         except DemoError as error:
             raise CommandError(str(error)) from error
+        from kizuna.practices.demo import build_practices_demo
+
+        build_practices_demo(report)
         # A large company's survey history (millions of answers) would delay the first page
         # past a minute: serve first and keep filling it in the background, with progress.
         in_background = employees > BACKGROUND_SURVEYS_FROM and not options["no_serve"]

@@ -1,4 +1,5 @@
-"""``kizuna import employees|departments PATH``: the import from scripts and cron.
+"""``kizuna import employees|departments|…|attendance PATH``: the import from scripts and
+cron.
 
 Same engine and same all-or-nothing rule as the upload page, so a file that passes here
 passes there. Exit status 0 means the file was valid (and, without ``--dry-run``,
@@ -24,6 +25,7 @@ from kizuna.customers import importing as customer_imports
 from kizuna.org.importing import messages, service
 from kizuna.org.importing.types import ImportRejected, RowError
 from kizuna.org.models import ImportKind
+from kizuna.practices.flexwork import importing as attendance_import
 
 SUMMARY_KEYS = ("created", "updated", "leavers", "unchanged")
 
@@ -40,8 +42,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "kind",
-            choices=[*ImportKind.values, *customer_imports.KINDS],
-            help=_("What the file contains: employees or departments."),
+            choices=[*ImportKind.values, *customer_imports.KINDS, attendance_import.KIND],
+            help=_(
+                "What the file contains: employees, departments, accounts, contacts, "
+                "subscriptions or attendance."
+            ),
         )
         parser.add_argument("path", help=_("The CSV or .xlsx file to import."))
         parser.add_argument(
@@ -83,6 +88,12 @@ class Command(BaseCommand):
         if kind in customer_imports.KINDS:
             self.describe, self.message = customer_imports.describe, customer_imports.message
             result = customer_imports.import_kind(kind, content, path.name, as_of, dry_run)
+            errors, summary = result.errors, result.summary
+        elif kind == attendance_import.KIND:
+            # One row per employee per day; the dates come from the file, so --as-of
+            # is not used.
+            self.describe, self.message = attendance_import.describe, attendance_import.message
+            result = attendance_import.import_file(content, path.name, dry_run)
             errors, summary = result.errors, result.summary
         elif dry_run:
             result = service.validate(kind, content, path.name, as_of)

@@ -1,0 +1,1 @@
+"""Flexible-work policies, eligibility, imported usage and attendance, utilisation."""

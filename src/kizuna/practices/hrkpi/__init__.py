@@ -1,0 +1,1 @@
+"""The HR KPI dashboard: every figure as METRICS.md §HR KPIs defines it."""

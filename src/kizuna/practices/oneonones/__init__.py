@@ -1,0 +1,1 @@
+"""1on1s: pairs, cadence, shared agenda, notes, action items, reminders."""

@@ -1,0 +1,1 @@
+"""Recognition and peer bonus: thanks tied to values, weekly points budget, claps, awards."""
