@@ -227,3 +227,18 @@ def test_the_results_page_offers_the_band_to_hr_only(
     body = manager_page.content.decode()
     assert 'name="performance"' not in body
     assert manager_page.context["by"] == "department" and manager_page.context["band"] == ""
+
+
+def test_exports_offer_the_band_to_hr_only(
+    closed_survey: Survey, role_users: dict[str, User]
+) -> None:
+    from kizuna.engagement import exports
+
+    result = exports.results_groups(closed_survey, role_users["hr"], ["performance"])
+    groups = {g["key"]["performance_band"]: g for g in result["groups"]}
+    # the same hand count as above: A 3 and B 9 shown, S 1, C 1 and no band 2 hidden
+    assert groups["A"]["respondents"] == 3 and not groups["A"]["suppressed"]
+    assert groups["B"]["respondents"] == 9
+    assert all(groups[b]["suppressed"] and groups[b]["respondents"] is None for b in "SC")
+    with pytest.raises(guard.Refused):
+        exports.results_groups(closed_survey, role_users["manager"], ["performance"])

@@ -21,7 +21,12 @@ from kizuna.org.models import Organization
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"employee": access.own_employee(request.user)}
+    employee = access.own_employee(request.user)
+    context: dict[str, object] = {"employee": employee}
+    if employee is not None:
+        from kizuna.practices.home import summary
+
+        context["practices"] = summary(employee)
     if access.can(request.user, "org.view_dashboard"):
         today = timezone.localdate()
         org = Organization.current()

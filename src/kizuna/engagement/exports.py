@@ -44,7 +44,7 @@ def results_groups(
     policy = guard.Policy.for_survey(survey)
     guard.require_closed(survey)
     scope = report.scope_for(user, department_id)
-    columns = report.resolve_by(by)
+    columns = report.resolve_by(by, user)
     if columns and not scope.breakdowns:
         raise guard.Refused("no_breakdowns", _("Your role sees company-level results only."))
     guard.audit_view(user, survey, what, scope.filters, columns, request=request)

@@ -73,6 +73,8 @@ MESSAGES: dict[str, Promise] = {
 class ImportResult:
     total_rows: int = 0
     errors: list[str] = field(default_factory=list)
+    # the same problems as structured errors, for ``kizuna import one-on-ones --format json``
+    row_errors: list[RowError] = field(default_factory=list)
     meetings_created: int = 0
     skipped: int = 0
     pairs_created: int = 0
@@ -80,6 +82,14 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def message(error: RowError) -> str:
+    """The translated message of ``error`` without its location."""
+    template = MESSAGES.get(error.code)
+    if template is None:
+        return org_messages.message(error)
+    return str(template) % error.params
 
 
 def _describe(error: RowError) -> str:
@@ -115,18 +125,30 @@ def _cell(cells: list[Cell], index: int) -> Cell:
     return cells[index] if index < len(cells) else ""
 
 
-def import_meetings(content: bytes, filename: str, today: dt.date | None = None) -> ImportResult:
-    """Validate the whole file and, when it has no error, save every row as a held 1on1."""
+describe = _describe
+
+
+class _DryRun(Exception):
+    """Raised inside the dry run's transaction so everything it did is rolled back."""
+
+
+def import_meetings(
+    content: bytes, filename: str, today: dt.date | None = None, *, dry_run: bool = False
+) -> ImportResult:
+    """Validate the whole file and, when it has no error, save every row as a held 1on1.
+    With ``dry_run`` the counts are those of a real import, and nothing is kept."""
     today = today or timezone.localdate()
     result = ImportResult()
     try:
         table = read_table(content, filename, MAX_ROWS)
     except FileRejected as rejected:
+        result.row_errors.append(rejected.error)
         result.errors.append(_describe(rejected.error))
         return result
     result.total_rows = len(table.rows)
     columns, problems = _columns(table.header)
     if problems:
+        result.row_errors.extend(problems)
         result.errors.extend(_describe(p) for p in problems)
         return result
     header = {name: table.header[i] for name, i in columns.items()}
@@ -190,7 +212,16 @@ def import_meetings(content: bytes, filename: str, today: dt.date | None = None)
             continue
         rows.append((manager, member, day))
     if errors:
+        result.row_errors = errors
         result.errors = [_describe(e) for e in errors]
+        return result
+    if dry_run:
+        try:
+            with transaction.atomic():
+                _save(rows, today, result)
+                raise _DryRun
+        except _DryRun:
+            pass
         return result
     _save(rows, today, result)
     return result

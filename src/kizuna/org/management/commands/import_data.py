@@ -26,6 +26,9 @@ from kizuna.org.importing import messages, service
 from kizuna.org.importing.types import ImportRejected, RowError
 from kizuna.org.models import ImportKind
 from kizuna.practices.flexwork import importing as attendance_import
+from kizuna.practices.oneonones import importing as meeting_import
+
+ONE_ON_ONES = "one-on-ones"
 
 SUMMARY_KEYS = ("created", "updated", "leavers", "unchanged")
 
@@ -42,10 +45,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "kind",
-            choices=[*ImportKind.values, *customer_imports.KINDS, attendance_import.KIND],
+            choices=[
+                *ImportKind.values,
+                *customer_imports.KINDS,
+                attendance_import.KIND,
+                ONE_ON_ONES,
+            ],
             help=_(
                 "What the file contains: employees, departments, accounts, contacts, "
-                "subscriptions or attendance."
+                "subscriptions, attendance or one-on-ones (1on1s held)."
             ),
         )
         parser.add_argument("path", help=_("The CSV or .xlsx file to import."))
@@ -95,6 +103,12 @@ class Command(BaseCommand):
             self.describe, self.message = attendance_import.describe, attendance_import.message
             result = attendance_import.import_file(content, path.name, dry_run)
             errors, summary = result.errors, result.summary
+        elif kind == ONE_ON_ONES:
+            # One row per 1on1 held (上長社員番号, 社員番号, 実施日); pairs follow the org chart.
+            self.describe, self.message = meeting_import.describe, meeting_import.message
+            meetings = meeting_import.import_meetings(content, path.name, dry_run=dry_run)
+            errors = meetings.row_errors
+            summary = {"created": meetings.meetings_created, "unchanged": meetings.skipped}
         elif dry_run:
             result = service.validate(kind, content, path.name, as_of)
             errors, summary = result.errors, result.summary
