@@ -1,6 +1,8 @@
-"""Cadence statistics for HR, admins and managers: coverage per department and days since
-the last meeting per pair. Never agenda, notes or an individual's rating: the average
-すっきり度 of a department is shown only when at least ``MIN_RATING_GROUP`` members rated."""
+"""Cadence statistics for HR, admins, executives and managers: coverage per department and
+days since the last meeting per pair. Never agenda, notes or すっきり度, not even as a
+department average: the ratings are named (the pair's manager reads them), so a rolling
+average watched over time would give a single new rating away to everyone else who sees
+it. They stay between the two participants."""
 
 from __future__ import annotations
 
@@ -16,23 +18,13 @@ from kizuna.core import access, charts
 from kizuna.org.models import Department, Employee
 from kizuna.practices.kpi import Ratio
 from kizuna.practices.oneonones import metrics, services
-from kizuna.practices.oneonones.models import Meeting, MeetingStatus
-
-MIN_RATING_GROUP = 5
-RATING_DAYS = 90
 
 
 @dataclass
 class DepartmentRow:
     department: Department
     coverage: Ratio
-    rating_mean: float | None = None
-    raters: int = 0
     label: str = ""
-
-    @property
-    def rating_shown(self) -> bool:
-        return self.raters >= MIN_RATING_GROUP
 
 
 @dataclass
@@ -62,28 +54,12 @@ def people_in_scope(user: object) -> tuple[str, QuerySet[Employee]]:
     return "subtree", Employee.objects.filter(department__in=access.managed_departments(user))
 
 
-def _ratings(pair_ids: list[int], since: dt.date) -> dict[int, list[tuple[int, int]]]:
-    """(member id, rating) of rated meetings held since ``since``, per pair."""
-    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    rows = Meeting.objects.filter(
-        pair__in=pair_ids,
-        status=MeetingStatus.HELD,
-        held_on__gte=since,
-        rating__isnull=False,
-    ).values_list("pair_id", "pair__member_id", "rating")
-    for pair_id, member_id, rating in rows:
-        if rating is not None:
-            found[pair_id].append((member_id, rating))
-    return found
-
-
 def cadence_report(user: object, today: dt.date, language: str = "ja") -> CadenceReport:
     scope, people = people_in_scope(user)
     status = metrics.cadence_status(today, people)
     pairs = [row.pair for row in status]
     last = metrics.last_meetings(pairs, today)
     upcoming = services.next_meetings(pairs)
-    ratings = _ratings([p.pk for p in pairs], today - dt.timedelta(days=RATING_DAYS - 1))
     departments = {
         d.pk: d
         for d in Department.objects.filter(pk__in={row.pair.member.department_id for row in status})
@@ -95,19 +71,10 @@ def cadence_report(user: object, today: dt.date, language: str = "ja") -> Cadenc
         scope=scope, total=Ratio(sum(1 for row in status if row.met), len(status))
     )
     for dept_id, rows in sorted(by_department.items(), key=lambda kv: departments[kv[0]].path):
-        dept_ratings = [r for row in rows for r in ratings.get(row.pair.pk, [])]
-        raters = len({member for member, _rating in dept_ratings})
-        mean = (
-            sum(rating for _member, rating in dept_ratings) / len(dept_ratings)
-            if raters >= MIN_RATING_GROUP
-            else None
-        )
         report.departments.append(
             DepartmentRow(
                 department=departments[dept_id],
                 coverage=Ratio(sum(1 for row in rows if row.met), len(rows)),
-                rating_mean=mean,
-                raters=raters,
                 label=departments[dept_id].display_name(language),
             )
         )

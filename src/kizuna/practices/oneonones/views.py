@@ -398,7 +398,6 @@ def cadence(request: HttpRequest) -> HttpResponse:
             "today": today,
             "help": metrics.COVERAGE_HELP,
             "can_sync": access.has_role(request.user, access.ADMIN, access.HR),
-            "min_group": stats.MIN_RATING_GROUP,
         },
     )
 
