@@ -187,7 +187,7 @@ def test_other_apps_kpis_are_composed_or_marked_unavailable(
 ) -> None:
     from kizuna.practices.hrkpi import compose
 
-    real = compose._function
+    real = compose.optional_function
 
     def fake_or_missing(module: str, name: str) -> Any:
         if module.endswith("oneonones.metrics") and name == "coverage":
@@ -196,7 +196,7 @@ def test_other_apps_kpis_are_composed_or_marked_unavailable(
             return None  # the app is not there yet
         return real(module, name)
 
-    monkeypatch.setattr(compose, "_function", fake_or_missing)
+    monkeypatch.setattr(compose, "optional_function", fake_or_missing)
     kpis = {k.key: k for k in compose.composed(D(2025, 4, 1), D(2025, 6, 30), D(2025, 6, 30), None)}
     assert kpis["coverage"].available and kpis["coverage"].figures[0].ratio == Ratio(3, 4)
     assert not kpis["reach"].available

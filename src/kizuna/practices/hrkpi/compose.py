@@ -51,7 +51,7 @@ class ComposedKpi:
             return ""
 
 
-def _function(module: str, name: str) -> Callable[..., Any] | None:
+def optional_function(module: str, name: str) -> Callable[..., Any] | None:
     try:
         found = importlib.import_module(module)
     except ImportError:
@@ -105,8 +105,8 @@ def composed(
     (``None`` = everyone)."""
     out: list[ComposedKpi] = []
 
-    absence = _function("kizuna.practices.flexwork.metrics", "absence_rate")
-    lateness = _function("kizuna.practices.flexwork.metrics", "lateness_rate")
+    absence = optional_function("kizuna.practices.flexwork.metrics", "absence_rate")
+    lateness = optional_function("kizuna.practices.flexwork.metrics", "lateness_rate")
     attendance = ComposedKpi(
         "attendance",
         _("Absence and lateness"),
@@ -125,7 +125,7 @@ def composed(
         ]
     out.append(attendance)
 
-    wish_rate = _function("kizuna.practices.evaluation.metrics", "wish_rate")
+    wish_rate = optional_function("kizuna.practices.evaluation.metrics", "wish_rate")
     wish = ComposedKpi(
         "wish",
         _("Transfer/promotion wish rate"),
@@ -147,7 +147,7 @@ def composed(
         ]
     out.append(wish)
 
-    coverage_fn = _function("kizuna.practices.oneonones.metrics", "coverage")
+    coverage_fn = optional_function("kizuna.practices.oneonones.metrics", "coverage")
     coverage = ComposedKpi(
         "coverage",
         _("1on1 coverage"),
@@ -163,7 +163,7 @@ def composed(
         ]
     out.append(coverage)
 
-    reach_fn = _function("kizuna.practices.recognition.metrics", "reach")
+    reach_fn = optional_function("kizuna.practices.recognition.metrics", "reach")
     reach = ComposedKpi(
         "reach",
         _("Recognition reach"),
@@ -189,7 +189,7 @@ def composed(
         ]
     out.append(reach)
 
-    utilisation_fn = _function("kizuna.practices.flexwork.metrics", "utilisation")
+    utilisation_fn = optional_function("kizuna.practices.flexwork.metrics", "utilisation")
     utilisation = ComposedKpi(
         "utilisation",
         _("Flexible-work utilisation"),

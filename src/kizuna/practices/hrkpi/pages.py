@@ -88,10 +88,15 @@ class Viewer:
 
     def people(self) -> QuerySet[Employee] | None:
         """Current employees in scope, for the other apps' KPIs (``None``: everyone)."""
-        if self.roots is None:
-            return None
-        ids = metrics.scope_ids(self.roots) or frozenset()
-        return Employee.objects.filter(department__in=ids)
+        return people_of(self.roots)
+
+
+def people_of(roots: list[Department] | None) -> QuerySet[Employee] | None:
+    """Employees whose department is in the subtrees of ``roots`` (``None``: everyone)."""
+    if roots is None:
+        return None
+    ids = metrics.scope_ids(roots) or frozenset()
+    return Employee.objects.filter(department__in=ids)
 
 
 def viewer_for(user: Any) -> Viewer | None:

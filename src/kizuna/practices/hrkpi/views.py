@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kizuna.core import access
 from kizuna.org.models import Department
-from kizuna.practices.hrkpi import compose, enps, metrics, pages
+from kizuna.practices.hrkpi import compose, enps, metrics, pages, trends
 
 
 class PeriodForm(forms.Form):
@@ -74,6 +74,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     enps_view = enps.enps_view(request.user, parent=parent, request=request)
     as_of = min(chosen.end, today)
+    # the practices' figures follow the drill-down like the turnover cards do
+    people = pages.people_of(roots)
     context: dict[str, Any] = {
         "viewer": viewer,
         "form": form,
@@ -104,7 +106,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "enps": enps_view,
         "enps_chart": _enps_chart(enps_view),
-        "composed": compose.composed(chosen.start, chosen.end, as_of, viewer.people()),
+        "composed": compose.composed(chosen.start, chosen.end, as_of, people),
+        "practice_trend": trends.practice_trends(months[-trends.MONTHS :], today, people),
         "as_of": as_of,
         "help": pages.HELP,
     }
