@@ -37,8 +37,9 @@ class Command(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         # Translated when the parser is built (for --help), not at import time.
         self.help = _(
-            "Import employees or departments from a CSV (UTF-8 or Shift_JIS) or Excel (.xlsx) "
-            "file. If any row is invalid, the whole file is rejected and nothing is changed."
+            "Import employees, departments, customer data, attendance or past 1on1s from a CSV "
+            "(UTF-8 or Shift_JIS) or Excel (.xlsx) file. If any row is invalid, the whole file "
+            "is rejected and nothing is changed."
         )
         return super().create_parser(prog_name, subcommand, **kwargs)
 
