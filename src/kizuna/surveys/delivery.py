@@ -27,7 +27,6 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from kizuna.core import slack
 from kizuna.surveys.models import Invitation, Survey
@@ -180,18 +179,9 @@ def _send_slack(
 ) -> DeliveryReport:
     report = DeliveryReport()
     for invitation, _token in pairs:
-        email = invitation.employee.email
-        if not email:
-            continue
-        try:
-            found = client.users_lookupByEmail(email=email)
-            user_id = found["user"]["id"]
-            client.chat_postMessage(channel=user_id, text=messages[invitation.pk].slack)
-        except SlackApiError as error:
-            logger.warning("Slack DM to invitation %s failed: %s", invitation.pk, error)
-            continue
-        except Exception:
-            logger.exception("Slack DM to invitation %s failed", invitation.pk)
+        if not slack.direct_message(
+            invitation.employee.email, messages[invitation.pk].slack, web=client
+        ):
             continue
         report.slack += 1
         report.delivered.add(invitation.pk)

@@ -34,8 +34,8 @@ from kizuna.core import audit
 from kizuna.org.importing import messages as org_messages
 from kizuna.org.importing.columns import (
     CHOICE,
-    CODE,
     DATE,
+    EMPLOYEE_COLUMNS,
     Column,
     HeaderColumn,
     HeaderProblem,
@@ -59,18 +59,8 @@ CHUNK = 1000
 Progress = Callable[[int, int], None]
 
 COLUMNS: tuple[Column, ...] = (
-    Column(
-        "employee_number",
-        "社員番号",
-        "employee_number",
-        _("Employee number"),
-        CODE,
-        required=True,
-        max_length=50,
-        aliases=("従業員番号", "社員コード", "社員ID", "employee no", "employee id", "emp_no"),
-        example_ja="1001",
-        example_en="1001",
-    ),
+    # the same column, spellings and checks as in the employee import
+    next(c for c in EMPLOYEE_COLUMNS if c.field == "employee_number"),
     Column(
         "date",
         "日付",

@@ -3,10 +3,12 @@ every change goes through ``services``; cadence statistics come from ``stats``."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -239,73 +241,87 @@ def _back(meeting: Meeting, anchor: str) -> HttpResponse:
     return redirect(reverse("oneonones:meeting", args=[meeting.pk]) + f"#{anchor}")
 
 
+def _submit(
+    request: HttpRequest,
+    meeting: Meeting,
+    employee: Employee,
+    form: Form,
+    save: Callable[[dict[str, Any]], str],
+    *,
+    anchor: str,
+    form_name: str,
+) -> HttpResponse:
+    """One POST to a meeting's section: a valid form goes to ``save`` (a service call that
+    returns the success message) and back to the section; a refused one re-renders the
+    meeting page with the form's errors in place (400)."""
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, message)
+            return _back(meeting, anchor)
+    return _meeting_page(request, meeting, employee, status=400, **{form_name: form})
+
+
 @require_POST
 @access.require("practices.use")
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, employee = _meeting(request, pk)
+
+    def save(data: dict[str, Any]) -> str:
+        services.add_agenda_item(meeting, employee, **data)
+        return _("The topic was added to the agenda.")
+
     form = forms.AgendaForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_agenda_item(meeting, employee, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The topic was added to the agenda."))
-            return _back(meeting, "agenda")
-    return _meeting_page(request, meeting, employee, status=400, agenda_form=form)
+    return _submit(request, meeting, employee, form, save, anchor="agenda", form_name="agenda_form")
 
 
 @require_POST
 @access.require("practices.use")
 def shared_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, employee = _meeting(request, pk)
+
+    def save(data: dict[str, Any]) -> str:
+        services.add_shared_note(meeting, employee, data["text"])
+        return _("The shared note was saved.")
+
     form = forms.SharedNoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_shared_note(meeting, employee, form.cleaned_data["text"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The shared note was saved."))
-            return _back(meeting, "shared-notes")
-    return _meeting_page(request, meeting, employee, status=400, note_form=form)
+    return _submit(
+        request, meeting, employee, form, save, anchor="shared-notes", form_name="note_form"
+    )
 
 
 @require_POST
 @access.require("practices.use")
 def private_note_save(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, employee = _meeting(request, pk)
+
+    def save(data: dict[str, Any]) -> str:
+        if services.save_private_note(meeting, employee, data["text"]):
+            return _("Your private note was saved.")
+        return _("Your private note was deleted.")
+
     form = forms.PrivateNoteForm(request.POST)
-    if form.is_valid():
-        try:
-            saved = services.save_private_note(meeting, employee, form.cleaned_data["text"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                _("Your private note was saved.") if saved else _("Your private note was deleted."),
-            )
-            return _back(meeting, "private-note")
-    return _meeting_page(request, meeting, employee, status=400, private_form=form)
+    return _submit(
+        request, meeting, employee, form, save, anchor="private-note", form_name="private_form"
+    )
 
 
 @require_POST
 @access.require("practices.use")
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, employee = _meeting(request, pk)
+
+    def save(data: dict[str, Any]) -> str:
+        services.add_action_item(meeting, employee, data["owner"], data["text"])
+        return _("The action was added.")
+
     form = forms.ActionForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        try:
-            services.add_action_item(
-                meeting, employee, form.cleaned_data["owner"], form.cleaned_data["text"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The action was added."))
-            return _back(meeting, "actions")
-    return _meeting_page(request, meeting, employee, status=400, action_form=form)
+    return _submit(
+        request, meeting, employee, form, save, anchor="actions", form_name="action_form"
+    )
 
 
 @require_POST
@@ -323,16 +339,13 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, employee = _meeting(request, pk)
     if employee.pk != meeting.pair.member_id:
         raise PermissionDenied
+
+    def save(data: dict[str, Any]) -> str:
+        services.rate(meeting, employee, data["rating"])
+        return _("Thank you. Your rating was saved.")
+
     form = forms.RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rate(meeting, employee, form.cleaned_data["rating"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Thank you. Your rating was saved."))
-            return _back(meeting, "rating")
-    return _meeting_page(request, meeting, employee, status=400, rating_form=form)
+    return _submit(request, meeting, employee, form, save, anchor="rating", form_name="rating_form")
 
 
 @require_POST
